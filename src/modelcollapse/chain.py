@@ -1,0 +1,171 @@
+"""The generational loop: fit, sample, pool, build the next training set, measure.
+
+:class:`Chain` describes one chain; :meth:`Chain.run` runs many replicates of
+it and returns tidy rows. Chains whose family has a batched kernel run all
+replicates as one array program; every other chain runs the generic loop
+below, one replicate at a time, on the seed tree's per-replicate streams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from modelcollapse.data import Dataset, Pool
+from modelcollapse.kernels import polynomial as polynomial_kernel
+from modelcollapse.metrics import Coefficients, Metric, MSEToTruth
+from modelcollapse.models import DegenerateFitError
+from modelcollapse.policies import Policy, Replace
+from modelcollapse.results import frame_from_rows
+from modelcollapse.rng import Role, SeedTree
+
+__all__ = ["Chain"]
+
+Engine = Literal["auto", "batched", "loop"]
+
+
+@dataclass
+class Chain:
+    """One chain of models, each trained on data its predecessors produced.
+
+    Parameters
+    ----------
+    world : RegressionWorld
+        Source of real data and of the truth the metrics compare against.
+    model : PolynomialRegression
+        Unfitted model; every generation fits a fresh clone of it.
+    policy : Policy, default Replace()
+        How each generation's training set is built from the pool.
+    n_samples : int, default 30
+        Training-set size per generation (the policy may accumulate more).
+    n_generations : int, default 500
+        Number of generations G; generation 1 is fitted on real data only.
+    metrics : tuple of Metric, default (MSEToTruth(), Coefficients())
+        Measured after every generation.
+
+    Examples
+    --------
+    >>> from modelcollapse import Chain, PolynomialRegression, cosine_world
+    >>> chain = Chain(cosine_world(), PolynomialRegression(degree=3), n_generations=50)
+    >>> frame = chain.run(n_replicates=200, seed=0)
+    >>> sorted(frame["metric"].unique())[:2]
+    ['coef_0', 'coef_1']
+    """
+
+    world: object
+    model: object
+    policy: Policy = field(default_factory=Replace)
+    n_samples: int = 30
+    n_generations: int = 500
+    metrics: tuple[Metric, ...] = (MSEToTruth(), Coefficients())
+
+    def __post_init__(self) -> None:
+        if int(self.n_samples) != self.n_samples or self.n_samples < 1:
+            raise ValueError(f"n_samples must be an integer >= 1, got {self.n_samples}")
+        if int(self.n_generations) != self.n_generations or self.n_generations < 0:
+            raise ValueError(f"n_generations must be an integer >= 0, got {self.n_generations}")
+        n_parameters = getattr(self.model, "degree", -1) + 1
+        if n_parameters > self.n_samples:
+            raise ValueError(
+                f"degree {self.model.degree} needs at least {n_parameters} samples per "
+                f"generation, got {self.n_samples}: lower the degree or raise the samples"
+            )
+        budget = getattr(self.policy, "budget", None)
+        if budget is not None and budget < n_parameters:
+            raise ValueError(
+                f"a training budget of {budget} cannot fit {n_parameters} coefficients: "
+                f"raise the budget to at least {n_parameters}"
+            )
+
+    @property
+    def model_noise(self) -> float:
+        """Noise the model adds when it writes data: its own, else the world's."""
+        noise = getattr(self.model, "noise", None)
+        return self.world.noise if noise is None else noise
+
+    def run(self, n_replicates: int = 1, *, seed: int = 0, engine: Engine = "auto",
+            first_replicate: int = 0) -> pd.DataFrame:
+        """Run replicates and return tidy rows.
+
+        Parameters
+        ----------
+        n_replicates : int, default 1
+            Number of independent chains.
+        seed : int, default 0
+            Root of the seed tree.
+        engine : {"auto", "batched", "loop"}, default "auto"
+            ``"auto"`` uses the family's batched kernel when it has one.
+        first_replicate : int, default 0
+            Number of the first replicate, so blocks of one experiment can run
+            apart and still address distinct streams.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``replicate, generation, metric, value, status``.
+        """
+        if int(n_replicates) != n_replicates or n_replicates < 1:
+            raise ValueError(f"n_replicates must be an integer >= 1, got {n_replicates}")
+        tree = SeedTree(seed)
+        batched = polynomial_kernel.supports(self)
+        if engine == "batched" and not batched:
+            raise ValueError("this chain has no batched kernel; use engine='loop' or 'auto'")
+        if engine not in ("auto", "batched", "loop"):
+            raise ValueError(f"engine must be 'auto', 'batched' or 'loop', got {engine!r}")
+        if batched and engine != "loop":
+            return polynomial_kernel.run_block(self, tree, first_replicate, n_replicates)
+        rows = []
+        for replicate in range(first_replicate, first_replicate + n_replicates):
+            rows.extend(self._run_replicate(tree, replicate))
+        return frame_from_rows(rows)
+
+    def metric_names(self) -> list[str]:
+        """Names of the metrics recorded every generation, in order."""
+        return [name for metric in self.metrics for name in metric.names(self.model)]
+
+    def _training_set(self, pool: Pool, model, tree: SeedTree, replicate: int,
+                      generation: int) -> Dataset:
+        world, policy, N = self.world, self.policy, self.n_samples
+        n_synthetic = policy.n_new_synthetic(N)
+        X = world.draw_inputs(n_synthetic, rng=tree.stream(replicate, generation, Role.INPUTS))
+        new = model.sample(n_synthetic, rng=tree.stream(replicate, generation, Role.SAMPLE),
+                           X=X, generation=generation - 1)
+        fresh = world.sample(policy.n_fresh_real(N),
+                             rng=tree.stream(replicate, generation, Role.REAL))
+        pool.add(new, generation)
+        if len(fresh):
+            pool.add(fresh, generation)
+        return policy.build(pool, new_synthetic=new, fresh_real=fresh, n_samples=N,
+                            rng=tree.stream(replicate, generation, Role.POLICY))
+
+    def _run_replicate(self, tree: SeedTree, replicate: int) -> list[tuple]:
+        """The loop itself, for one replicate: fit, measure, write, pool, repeat."""
+        template = self.model
+        if getattr(template, "noise", 0) is None:
+            template = replace(template, noise=self.world.noise)
+        pool = Pool()
+        model = None
+        rows = []
+        for generation in range(1, self.n_generations + 1):
+            if model is None:
+                train = self.world.sample(self.n_samples,
+                                          rng=tree.stream(replicate, generation, Role.REAL))
+                pool.add(train, generation)
+            else:
+                train = self._training_set(pool, model, tree, replicate, generation)
+            try:
+                model = template.clone().fit(
+                    train, rng=tree.stream(replicate, generation, Role.FIT))
+            except DegenerateFitError:
+                # The chain cannot go on without a model: the rest is recorded as degenerate.
+                rows += [(replicate, g, name, np.nan, "degenerate")
+                         for g in range(generation, self.n_generations + 1)
+                         for name in self.metric_names()]
+                break
+            for metric in self.metrics:
+                rows += [(replicate, generation, name, value, "ok")
+                         for name, value in metric.measure(model, self.world).items()]
+        return rows

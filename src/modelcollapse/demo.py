@@ -1,0 +1,162 @@
+"""The main job: the post's demonstration, and what the post could not show."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from modelcollapse.chain import Chain
+from modelcollapse.errors import UsageError
+from modelcollapse.legacy import run_post_demo
+from modelcollapse.models import PolynomialRegression
+from modelcollapse.plots import (
+    plot_error_by_policy,
+    plot_post_chain,
+    plot_post_fit,
+    summarise_errors,
+)
+from modelcollapse.policies import Accumulate, FreshReal, Replace
+from modelcollapse.provenance import environment, now
+from modelcollapse.results import write_parquet
+from modelcollapse.theory import polynomial_chain_theory
+from modelcollapse.worlds import cosine_world
+
+__all__ = ["SUMMARY_GENERATIONS", "DemoResult", "DemoSettings", "run_demo"]
+
+SUMMARY_GENERATIONS = (1, 10, 100, 200, 500)
+FORMATS = ("png", "svg")
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """Settings of ``modelcollapse demo``; the defaults are the post's."""
+
+    generations: int = 500
+    replicates: int = 1000
+    samples: int = 30
+    degree: int = 3
+    noise: float = 0.1
+    seed: int = 0
+    out: Path = Path("demo")
+    format: str = "png"
+
+    def check(self) -> None:
+        """Raise :class:`UsageError` naming the first impossible value and its fix."""
+        if self.samples < 1:
+            raise UsageError(f"--samples {self.samples} must be at least 1")
+        if self.degree < 0:
+            raise UsageError(f"--degree {self.degree} must be 0 or more")
+        if self.degree >= self.samples:
+            raise UsageError(
+                f"--degree {self.degree} must be smaller than --samples {self.samples} "
+                f"(a unique fit needs more points than the degree): lower --degree or "
+                f"raise --samples to at least {self.degree + 1}")
+        if not self.noise >= 0 or self.noise == float("inf"):
+            raise UsageError(f"--noise {self.noise} must be a finite number 0 or more")
+        if self.generations < 0:
+            raise UsageError(f"--generations {self.generations} must be 0 or more")
+        if self.replicates < 1:
+            raise UsageError(f"--replicates {self.replicates} must be at least 1")
+        if self.seed < 0:
+            raise UsageError(f"--seed {self.seed} must be 0 or more")
+        if self.format not in FORMATS:
+            raise UsageError(f"--format {self.format!r} is not supported: use png or svg")
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Where the demo wrote its files, and its summary table."""
+
+    out: Path
+    files: list[Path]
+    summary: pd.DataFrame
+
+
+def _prepare_output(out: Path) -> None:
+    """Make ``out`` and prove it is writable before any work is done."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise UsageError(
+            f"--out {str(out)!r} is not a writable folder ({error.strerror}): "
+            "choose another folder with --out") from None
+
+
+def summary_table(summary: pd.DataFrame, theory: pd.DataFrame,
+                  generations=SUMMARY_GENERATIONS) -> pd.DataFrame:
+    """Mean error ± standard error at a few generations per policy, with theory."""
+    rows = summary[summary["generation"].isin(generations)]
+    table = rows[["policy", "generation", "mean", "se", "median"]].copy()
+    exact = theory[theory["theory"] == "exact"][["policy", "generation", "value"]]
+    table = table.merge(exact.rename(columns={"value": "theory"}), how="left",
+                        on=["policy", "generation"])
+    return table.reset_index(drop=True)
+
+
+def run_demo(settings: DemoSettings, progress=print) -> DemoResult:
+    """Run the demo and write figures, Parquet results and ``run.json`` into ``settings.out``.
+
+    Parameters
+    ----------
+    settings : DemoSettings
+    progress : callable, default print
+        Receives one line per step.
+    """
+    settings.check()
+    out = Path(settings.out)
+    _prepare_output(out)
+    started = now()
+    ext = settings.format
+    files: list[Path] = []
+
+    progress(f"replaying the post's chain ({settings.generations} generations, seed "
+             f"{settings.seed}, legacy stream)")
+    post = run_post_demo(settings.generations, settings.samples, settings.degree,
+                         settings.noise, settings.seed)
+    files.append(plot_post_fit(post, out / f"post_fit.{ext}"))
+    post_frame = post.frame().assign(policy="replace")
+    write_parquet(post_frame, out / "post.parquet")
+    files.append(out / "post.parquet")
+
+    world = cosine_world(noise=settings.noise)
+    model = PolynomialRegression(degree=settings.degree)
+    policies = (Replace(), Accumulate(), FreshReal(0.1))
+    frames = []
+    for policy in policies:
+        progress(f"{settings.replicates} replicates under {policy.label}")
+        chain = Chain(world, model, policy, settings.samples, settings.generations)
+        frames.append(chain.run(settings.replicates, seed=settings.seed).assign(
+            policy=policy.label))
+    results = pd.concat(frames, ignore_index=True)
+    results["policy"] = results["policy"].astype("category")
+    write_parquet(results, out / "results.parquet")
+    files.append(out / "results.parquet")
+
+    theory = pd.DataFrame(columns=["policy", "generation", "metric", "value", "theory"])
+    if settings.samples > settings.degree + 2:
+        prediction = polynomial_chain_theory(world, settings.degree, settings.samples,
+                                             settings.noise, seed=settings.seed)
+        theory = prediction.frame(settings.generations).assign(policy=Replace().label)
+    write_parquet(theory, out / "theory.parquet")
+    files.append(out / "theory.parquet")
+
+    summary = summarise_errors(results)
+    table = summary_table(summary, theory)
+    if settings.generations:
+        files.append(plot_post_chain(post, out / f"post_chain.{ext}"))
+        files.append(plot_error_by_policy(summary, out / f"replicates.{ext}", theory))
+    write_parquet(summary, out / "summary.parquet")
+    files.append(out / "summary.parquet")
+
+    record = {"command": "demo", "settings": {**asdict(settings), "out": str(out)},
+              "policies": [p.label for p in policies], "started": started, "finished": now(),
+              **environment()}
+    (out / "run.json").write_text(json.dumps(record, indent=2) + "\n")
+    files.append(out / "run.json")
+    return DemoResult(out, files, table)

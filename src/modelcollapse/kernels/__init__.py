@@ -1,0 +1,1 @@
+"""Batched kernels: many replicates of a chain as one array program."""

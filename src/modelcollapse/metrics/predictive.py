@@ -1,0 +1,46 @@
+"""Metrics of conditional (regression) models against the world's truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+__all__ = ["Coefficients", "MSEToTruth", "Metric"]
+
+
+class Metric(Protocol):
+    """Anything that measures a fitted model against the world."""
+
+    def names(self, model) -> tuple[str, ...]:
+        """The metric names :meth:`measure` returns for models like ``model``."""
+
+    def measure(self, model, world) -> dict[str, float]:
+        """Return ``{metric name: value}`` for one fitted model."""
+
+
+@dataclass(frozen=True)
+class MSEToTruth:
+    """Mean squared error between the fitted curve and the true function on the world's grid."""
+
+    name = "mse_to_truth"
+
+    def names(self, model) -> tuple[str, ...]:  # noqa: D102
+        return (self.name,)
+
+    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+        grid = world.grid
+        error = model.predict(grid) - world.true_function(grid)
+        return {self.name: float(np.mean(error**2))}
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    """The fitted coefficients of 1, x, x², … as ``coef_0``, ``coef_1``, …"""
+
+    def names(self, model) -> tuple[str, ...]:  # noqa: D102
+        return tuple(f"coef_{k}" for k in range(model.degree + 1))
+
+    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+        return {f"coef_{k}": float(c) for k, c in enumerate(model.coef_)}

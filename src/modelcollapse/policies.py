@@ -1,0 +1,205 @@
+"""Data policies: how generation g's training set is built from the pool.
+
+Generation 1 always trains on real data. For every later generation a policy
+says how many new synthetic items the previous model writes and how many fresh
+real items the world provides, then assembles the training set from those and
+the pool. Every family gets every policy through this interface.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+from modelcollapse.data import Dataset, Pool
+
+__all__ = [
+    "Accumulate",
+    "AccumulateSubsample",
+    "FreshReal",
+    "KeepOriginal",
+    "Policy",
+    "Replace",
+    "parse_policy",
+]
+
+
+def _check_fraction(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must lie in [0, 1], got {value}")
+
+
+@dataclass(frozen=True)
+class Policy(ABC):
+    """Base class. Subclasses implement :meth:`build` and, where needed, the counts."""
+
+    name = "policy"
+
+    def n_real_items(self, n_samples: int) -> int:
+        """Number of real items (fresh or original) in a training set of ``n_samples``."""
+        return 0
+
+    def n_new_synthetic(self, n_samples: int) -> int:
+        """How many items the previous model writes each generation."""
+        return n_samples - self.n_real_items(n_samples)
+
+    def n_fresh_real(self, n_samples: int) -> int:
+        """How many fresh real items the world draws each generation."""
+        return 0
+
+    @abstractmethod
+    def build(self, pool: Pool, *, new_synthetic: Dataset, fresh_real: Dataset,
+              n_samples: int, rng: np.random.Generator) -> Dataset:
+        """Return the training set of the current generation."""
+
+    @property
+    def label(self) -> str:
+        """Short description used in results, e.g. ``fresh-real(0.1)``."""
+        return self.name
+
+
+@dataclass(frozen=True)
+class Replace(Policy):
+    """Train only on what the previous model wrote (the post's chain)."""
+
+    name = "replace"
+
+    def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
+        return new_synthetic
+
+
+@dataclass(frozen=True)
+class Accumulate(Policy):
+    """Train on everything so far: the original real data and every model's output."""
+
+    name = "accumulate"
+
+    def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
+        return pool.everything()
+
+
+@dataclass(frozen=True)
+class AccumulateSubsample(Policy):
+    """Accumulate, but train on a random subset of fixed size (a fixed compute budget).
+
+    Parameters
+    ----------
+    budget : int or None, default None
+        Training-set size; ``None`` uses the samples per generation.
+    """
+
+    budget: int | None = None
+    name = "accumulate-subsample"
+
+    def __post_init__(self) -> None:
+        if self.budget is not None and self.budget < 1:
+            raise ValueError(f"budget must be at least 1, got {self.budget}")
+
+    def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
+        everything = pool.everything()
+        size = min(self.budget or n_samples, len(everything))
+        return everything.take(rng.choice(len(everything), size=size, replace=False))
+
+    @property
+    def label(self) -> str:  # noqa: D102
+        return self.name if self.budget is None else f"{self.name}({self.budget})"
+
+
+@dataclass(frozen=True)
+class FreshReal(Policy):
+    """Each generation, a fraction of the training set is fresh real data.
+
+    Parameters
+    ----------
+    fraction : float
+        Share λ of each training set drawn fresh from the world; the rest is
+        the previous model's output. ``round(λ·n)`` items.
+    """
+
+    fraction: float = 0.1
+    name = "fresh-real"
+
+    def __post_init__(self) -> None:
+        _check_fraction("fraction", self.fraction)
+
+    def n_real_items(self, n_samples: int) -> int:  # noqa: D102
+        return round(self.fraction * n_samples)
+
+    def n_fresh_real(self, n_samples: int) -> int:  # noqa: D102
+        return self.n_real_items(n_samples)
+
+    def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
+        return Dataset.concat([fresh_real, new_synthetic])
+
+    @property
+    def label(self) -> str:  # noqa: D102
+        return f"{self.name}({self.fraction:g})"
+
+
+@dataclass(frozen=True)
+class KeepOriginal(Policy):
+    """Each generation, a fraction of the training set is a random part of the original data.
+
+    Parameters
+    ----------
+    fraction : float
+        Share α of each training set taken, without replacement, from generation
+        1's real training data (``round(α·n)`` items); the rest is the previous
+        model's output.
+    """
+
+    fraction: float = 0.1
+    name = "keep-original"
+
+    def __post_init__(self) -> None:
+        _check_fraction("fraction", self.fraction)
+
+    def n_real_items(self, n_samples: int) -> int:  # noqa: D102
+        return round(self.fraction * n_samples)
+
+    def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
+        original = pool.original
+        keep = original.take(rng.choice(len(original), size=self.n_real_items(n_samples),
+                                        replace=False))
+        return Dataset.concat([keep, new_synthetic])
+
+    @property
+    def label(self) -> str:  # noqa: D102
+        return f"{self.name}({self.fraction:g})"
+
+
+_BY_NAME = {
+    "replace": (Replace, None),
+    "accumulate": (Accumulate, None),
+    "accumulate-subsample": (AccumulateSubsample, "budget"),
+    "fresh-real": (FreshReal, "fraction"),
+    "keep-original": (KeepOriginal, "fraction"),
+}
+
+
+def parse_policy(text: str) -> Policy:
+    """Build a policy from its label, e.g. ``"replace"`` or ``"fresh-real(0.1)"``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or a malformed argument, with the accepted forms.
+    """
+    name, _, rest = text.strip().partition("(")
+    name = name.strip()
+    if name not in _BY_NAME:
+        known = ", ".join(_BY_NAME)
+        raise ValueError(f"unknown policy {text!r}; choose one of: {known}")
+    cls, argument = _BY_NAME[name]
+    if not rest:
+        return cls()
+    if argument is None or not rest.endswith(")"):
+        raise ValueError(f"policy {text!r} is malformed; write e.g. 'fresh-real(0.1)'")
+    value = rest[:-1].strip()
+    try:
+        parsed = int(value) if argument == "budget" else float(value)
+    except ValueError:
+        raise ValueError(f"policy {text!r}: {argument} must be a number, got {value!r}") from None
+    return cls(**{argument: parsed})
