@@ -37,6 +37,7 @@ __all__ = [
     "Policy",
     "PolynomialChainTheory",
     "PolynomialRegression",
+    "Pool",
     "RegressionWorld",
     "Replace",
     "Role",

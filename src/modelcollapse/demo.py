@@ -134,7 +134,7 @@ def run_demo(settings: DemoSettings, progress=print) -> DemoResult:
         frames.append(chain.run(settings.replicates, seed=settings.seed).assign(
             policy=policy.label))
     results = pd.concat(frames, ignore_index=True)
-    results["policy"] = results["policy"].astype("category")
+    results["policy"] = pd.Categorical(results["policy"], [p.label for p in policies])
     write_parquet(results, out / "results.parquet")
     files.append(out / "results.parquet")
 

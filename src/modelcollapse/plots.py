@@ -91,7 +91,7 @@ def plot_error_by_policy(summary: pd.DataFrame, path: Path, theory: pd.DataFrame
         s = summary[summary[by] == group]
         g = s["generation"]
         ax.fill_between(g, s["q025"], s["q975"], color=colour, alpha=0.12,
-                        label="2.5–97.5% of replicates")
+                        label="2.5-97.5% of replicates")
         ax.plot(g, s["median"], color=colour, ls="--", lw=1, label="median")
         ax.fill_between(g, s["mean_low"], s["mean_high"], color=colour, alpha=0.45)
         ax.plot(g, s["mean"], color=colour, lw=1.6, label="mean (95% CI)")

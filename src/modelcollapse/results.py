@@ -25,7 +25,7 @@ def _categorical(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical
 
 def frame_from_arrays(values: np.ndarray, metric_names: Sequence[str],
                       replicates: np.ndarray, degenerate: np.ndarray) -> pd.DataFrame:
-    """Build tidy rows from a batched engine's arrays.
+    """Build tidy rows from a batched engine's arrays, ordered by replicate, then generation.
 
     Parameters
     ----------
@@ -37,15 +37,15 @@ def frame_from_arrays(values: np.ndarray, metric_names: Sequence[str],
     degenerate : ndarray of bool of shape (n_generations, n_replicates)
     """
     n_gen, n_rep, n_met = values.shape
-    generation = np.repeat(np.arange(1, n_gen + 1), n_rep * n_met)
-    replicate = np.tile(np.repeat(replicates, n_met), n_gen)
+    replicate = np.repeat(replicates, n_gen * n_met)
+    generation = np.tile(np.repeat(np.arange(1, n_gen + 1), n_met), n_rep)
     metric = np.tile(np.arange(n_met), n_gen * n_rep)
-    status = np.repeat(degenerate.astype(np.int8).ravel(), n_met)
+    status = np.repeat(degenerate.T.astype(np.int8).ravel(), n_met)
     return pd.DataFrame({
         "replicate": replicate.astype(np.int64),
         "generation": generation.astype(np.int64),
         "metric": _categorical(metric, metric_names),
-        "value": values.reshape(-1).astype(np.float64),
+        "value": values.transpose(1, 0, 2).reshape(-1).astype(np.float64),
         "status": _categorical(status, STATUSES),
     })
 
@@ -54,7 +54,7 @@ def frame_from_rows(rows: list[tuple[int, int, str, float, str]]) -> pd.DataFram
     """Build tidy rows from ``(replicate, generation, metric, value, status)`` tuples."""
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     frame = frame.astype({"replicate": np.int64, "generation": np.int64, "value": np.float64})
-    frame["metric"] = frame["metric"].astype("category")
+    frame["metric"] = pd.Categorical(frame["metric"], categories=frame["metric"].unique())
     frame["status"] = pd.Categorical(frame["status"], categories=list(STATUSES))
     return frame
 

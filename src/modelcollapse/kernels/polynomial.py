@@ -38,7 +38,7 @@ from modelcollapse.results import frame_from_arrays
 from modelcollapse.rng import Role, SeedTree
 from modelcollapse.worlds import RegressionWorld
 
-__all__ = ["choose_without_replacement", "cholesky_solve", "run_block", "supports"]
+__all__ = ["cholesky_solve", "choose_without_replacement", "run_block", "supports"]
 
 _POLICIES = (Replace, Accumulate, AccumulateSubsample, FreshReal, KeepOriginal)
 _METRICS = (MSEToTruth, Coefficients)
@@ -47,7 +47,7 @@ _METRICS = (MSEToTruth, Coefficients)
 def supports(chain) -> bool:
     """Whether this kernel can run ``chain`` (else the generic loop runs it)."""
     return (
-        isinstance(chain.world, RegressionWorld)
+        type(chain.world) is RegressionWorld
         and type(chain.model) is PolynomialRegression
         and type(chain.policy) in _POLICIES
         and all(type(m) in _METRICS for m in chain.metrics)

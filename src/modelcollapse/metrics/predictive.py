@@ -37,7 +37,7 @@ class MSEToTruth:
 
 @dataclass(frozen=True)
 class Coefficients:
-    """The fitted coefficients of 1, x, x², … as ``coef_0``, ``coef_1``, …"""
+    """The fitted coefficients of 1, x, x², … as ``coef_0``, ``coef_1`` and so on."""
 
     def names(self, model) -> tuple[str, ...]:  # noqa: D102
         return tuple(f"coef_{k}" for k in range(model.degree + 1))

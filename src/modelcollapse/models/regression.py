@@ -10,6 +10,7 @@ in the plain monomial basis of x, the basis scikit-learn's
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import comb
@@ -58,14 +59,16 @@ def monomial_coefficients(coef_unit: np.ndarray, domain: tuple[float, float]) ->
     ndarray of shape (..., p)
         Coefficients of 1, x, x², …
     """
-    low, high = domain
+    return coef_unit @ _unit_to_monomial(coef_unit.shape[-1], *domain).T
+
+
+@lru_cache(maxsize=64)
+def _unit_to_monomial(p: int, low: float, high: float) -> np.ndarray:
+    """Matrix T with T[j, k] the coefficient of x**j in u**k, u = a x + b."""
     a = 2.0 / (high - low)
     b = -(low + high) / (high - low)
-    p = coef_unit.shape[-1]
     j, k = np.meshgrid(np.arange(p), np.arange(p), indexing="ij")
-    # u**k = sum_j C(k, j) a**j b**(k-j) x**j
-    transform = np.where(j <= k, comb(k, j) * a**j * b ** np.maximum(k - j, 0), 0.0)
-    return coef_unit @ transform.T
+    return np.where(j <= k, comb(k, j) * a**j * b ** np.maximum(k - j, 0), 0.0)
 
 
 @dataclass
@@ -94,7 +97,7 @@ class PolynomialRegression:
     degree: int = 3
     noise: float | None = None
     domain: tuple[float, float] = (0.0, 1.0)
-    coef_unit_: np.ndarray = field(init=False, repr=False)
+    coef_unit_: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if int(self.degree) != self.degree or self.degree < 0:

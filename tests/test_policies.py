@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from modelcollapse import (
+    Accumulate,
+    AccumulateSubsample,
+    Dataset,
+    FreshReal,
+    KeepOriginal,
+    Pool,
+    Replace,
+    parse_policy,
+)
+
+
+def _pool():
+    """A pool after three generations: real data, then two synthetic batches."""
+    pool = Pool()
+    pool.add(Dataset.real(np.arange(10.0), np.zeros(10)), 1)
+    pool.add(Dataset.synthetic(np.arange(10.0, 20.0), np.ones(10), 1), 2)
+    new = Dataset.synthetic(np.arange(20.0, 30.0), np.ones(10), 2)
+    pool.add(new, 3)
+    return pool, new
+
+
+def _build(policy, fresh=None):
+    pool, new = _pool()
+    fresh = fresh if fresh is not None else Dataset.real(np.empty(0), np.empty(0))
+    return policy.build(pool, new_synthetic=new, fresh_real=fresh, n_samples=10,
+                        rng=np.random.default_rng(0))
+
+
+def test_replace_trains_on_the_newest_output_only():
+    train = _build(Replace())
+    assert set(train.origin) == {2} and len(train) == 10
+
+
+def test_accumulate_trains_on_everything_with_provenance():
+    train = _build(Accumulate())
+    np.testing.assert_array_equal(np.bincount(train.origin), [10, 10, 10])
+
+
+def test_accumulate_subsample_draws_distinct_items_within_budget():
+    train = _build(AccumulateSubsample(budget=12))
+    assert len(train) == 12 and len(np.unique(train.X)) == 12
+
+
+def test_fresh_real_mixes_the_requested_share():
+    policy = FreshReal(0.3)
+    assert policy.n_fresh_real(10) == 3 and policy.n_new_synthetic(10) == 7
+    fresh = Dataset.real(np.array([100.0, 101.0, 102.0]), np.zeros(3))
+    pool, _ = _pool()
+    new = Dataset.synthetic(np.arange(7.0), np.ones(7), 2)
+    train = policy.build(pool, new_synthetic=new, fresh_real=fresh, n_samples=10,
+                         rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(np.bincount(train.origin), [3, 0, 7])
+
+
+def test_keep_original_takes_distinct_items_of_generation_one():
+    policy = KeepOriginal(0.4)
+    assert policy.n_fresh_real(10) == 0 and policy.n_new_synthetic(10) == 6
+    train = _build(policy)
+    original = train.X[train.origin == 0]
+    assert len(original) == 4 and len(np.unique(original)) == 4 and original.max() < 10
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("replace", Replace()),
+    ("accumulate", Accumulate()),
+    ("accumulate-subsample(50)", AccumulateSubsample(50)),
+    ("fresh-real(0.1)", FreshReal(0.1)),
+    (" keep-original( 0.25 ) ", KeepOriginal(0.25)),
+])
+def test_parse_policy_round_trips_labels(text, expected):
+    policy = parse_policy(text)
+    assert policy == expected
+    assert parse_policy(policy.label) == policy
+
+
+@pytest.mark.parametrize("text, message", [
+    ("replce", "unknown policy"),
+    ("fresh-real(abc)", "must be a number"),
+    ("replace(3)", "malformed"),
+    ("fresh-real(1.5)", r"\[0, 1\]"),
+    ("accumulate-subsample(0)", "at least 1"),
+])
+def test_parse_policy_names_the_problem(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_policy(text)
