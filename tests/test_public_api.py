@@ -11,7 +11,8 @@ def test_all_is_sorted_and_every_name_exists():
 
 
 def test_importing_the_package_leaves_plotting_and_heavy_parts_unloaded():
-    code = "import sys, modelcollapse; print(sorted({'matplotlib', 'torch', 'dask'} & set(sys.modules)))"
+    code = ("import sys, modelcollapse; "
+            "print(sorted({'matplotlib', 'torch', 'dask'} & set(sys.modules)))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout.strip()
     assert loaded == "[]"

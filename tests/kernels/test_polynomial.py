@@ -13,8 +13,8 @@ from modelcollapse import (
     cosine_world,
 )
 from modelcollapse.kernels.polynomial import (
-    choose_without_replacement,
     cholesky_solve,
+    choose_without_replacement,
     sufficient_statistics,
     supports,
 )
