@@ -216,6 +216,19 @@ def main() -> None:
           f"post loop, then per size: project, project (MSE only), frame only, floor")
     print()
 
+    # Memory first, while this process is still small: a child's ru_maxrss starts
+    # from the size of the process that forked it.
+    memory_lines = []
+    if not args.quick:
+        memory_lines.append("peak RSS of one default-metrics Chain.run, each in a fresh "
+                            "process (MiB; 'start' is the RSS before the run):")
+        for R, G in configs:
+            memory = measure_memory(R, G)
+            memory_lines.append(
+                f"  R={R:>7,} G={G:>4}: peak {memory['peak']:>7,.0f}  "
+                f"start {memory['before']:>5,.0f}  "
+                f"run adds {memory['peak'] - memory['before']:>7,.0f}")
+
     # Warm-up: imports, first calls, allocator.
     make_chain(3).run(10, seed=0)
     time_post_loop(3, seed=0)
@@ -276,19 +289,10 @@ def main() -> None:
               f"(k={growth_exponent(a, fa, b, fb):.2f})")
     print()
 
-    if args.quick:
-        print("peak RSS of this process (all sizes together): "
-              f"{peak_rss_mib(resource.getrusage(resource.RUSAGE_SELF)):,.0f} MiB")
-    else:
-        print("peak RSS of one default-metrics Chain.run, each in a fresh process "
-              "(MiB; 'imports' is the RSS before the run):")
-        for R, G in configs:
-            memory = measure_memory(R, G)
-            print(f"  R={R:>7,} G={G:>4}: peak {memory['peak']:>7,.0f}  "
-                  f"imports {memory['before']:>5,.0f}  "
-                  f"run adds {memory['peak'] - memory['before']:>7,.0f}")
-        print("peak RSS of this process: "
-              f"{peak_rss_mib(resource.getrusage(resource.RUSAGE_SELF)):,.0f} MiB")
+    for line in memory_lines:
+        print(line)
+    print("peak RSS of this process (all sizes together): "
+          f"{peak_rss_mib(resource.getrusage(resource.RUSAGE_SELF)):,.0f} MiB")
     print()
 
     t_full, t_light, t_floor = rows[(HEADLINE_R, fixed_g)]

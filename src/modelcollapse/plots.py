@@ -64,10 +64,9 @@ def summarise_errors(frame: pd.DataFrame, by: str = "policy",
     """
     rows = frame[(frame["metric"] == metric) & (frame["status"] == "ok")]
     grouped = rows.groupby([by, "generation"], observed=True)["value"]
-    summary = grouped.agg(mean="mean", sd="std", n="count", median="median").reset_index()
-    quantiles = grouped.quantile([0.025, 0.975]).unstack()
-    summary["q025"] = quantiles[0.025].to_numpy()
-    summary["q975"] = quantiles[0.975].to_numpy()
+    summary = grouped.agg(mean="mean", sd="std", n="count", median="median",
+                          q025=lambda v: v.quantile(0.025),
+                          q975=lambda v: v.quantile(0.975)).reset_index()
     summary["se"] = summary["sd"] / np.sqrt(summary["n"])
     summary["mean_low"] = summary["mean"] - 1.96 * summary["se"]
     summary["mean_high"] = summary["mean"] + 1.96 * summary["se"]

@@ -34,7 +34,7 @@ def demo(
     try:
         result = run_demo(settings, progress=lambda line: console.print(f"[dim]{line}[/dim]"))
     except UsageError as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False)
+        console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
     table = Table(title="Mean squared error against the true function")
@@ -46,4 +46,4 @@ def demo(
                       f"{row.median:.5f}", theory)
     Console().print(table)
     for path in result.files:
-        console.print(f"wrote {path}", highlight=False)
+        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
