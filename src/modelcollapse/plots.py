@@ -64,9 +64,10 @@ def summarise_errors(frame: pd.DataFrame, by: str = "policy",
     """
     rows = frame[(frame["metric"] == metric) & (frame["status"] == "ok")]
     grouped = rows.groupby([by, "generation"], observed=True)["value"]
-    summary = grouped.agg(mean="mean", sd="std", n="count", median="median",
-                          q025=lambda v: v.quantile(0.025),
-                          q975=lambda v: v.quantile(0.975)).reset_index()
+    summary = grouped.agg(mean="mean", sd="std", n="count", median="median")
+    summary["q025"] = grouped.quantile(0.025)
+    summary["q975"] = grouped.quantile(0.975)
+    summary = summary.reset_index()
     summary["se"] = summary["sd"] / np.sqrt(summary["n"])
     summary["mean_low"] = summary["mean"] - 1.96 * summary["se"]
     summary["mean_high"] = summary["mean"] + 1.96 * summary["se"]
