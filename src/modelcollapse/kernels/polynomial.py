@@ -23,8 +23,8 @@ from modelcollapse.metrics import Coefficients, MSEToTruth
 from modelcollapse.models.regression import (
     SINGULAR_RTOL,
     PolynomialRegression,
-    monomial_coefficients,
     to_unit_interval,
+    unit_to_monomial_matrix,
     unit_vandermonde,
 )
 from modelcollapse.policies import (
@@ -108,22 +108,24 @@ def cholesky_solve(gram: np.ndarray, moments: np.ndarray) -> tuple[np.ndarray, n
     p, _, R = gram.shape
     scale = np.max(np.diagonal(gram), axis=-1)
     tol = SINGULAR_RTOL**2 * scale
-    chol = np.zeros_like(gram)
     singular = ~np.isfinite(scale)
+    # p is tiny, so plain loops over it with whole-array arithmetic over the
+    # replicate axis beat einsum's per-call overhead.
+    chol = [[None] * p for _ in range(p)]
     for j in range(p):
-        pivot = gram[j, j] - np.einsum("kr,kr->r", chol[j, :j], chol[j, :j])
+        pivot = gram[j, j] - sum(chol[j][k] * chol[j][k] for k in range(j))
         singular |= ~(pivot > tol)
-        chol[j, j] = np.sqrt(np.where(singular, 1.0, pivot))
+        chol[j][j] = np.sqrt(np.where(singular, 1.0, pivot))
         for i in range(j + 1, p):
-            dot = np.einsum("kr,kr->r", chol[i, :j], chol[j, :j])
-            chol[i, j] = (gram[i, j] - dot) / chol[j, j]
-    z = np.empty((p, R))
+            dot = sum(chol[i][k] * chol[j][k] for k in range(j))
+            chol[i][j] = (gram[i, j] - dot) / chol[j][j]
+    z = [None] * p
     for i in range(p):
-        z[i] = (moments[i] - np.einsum("kr,kr->r", chol[i, :i], z[:i])) / chol[i, i]
+        z[i] = (moments[i] - sum(chol[i][k] * z[k] for k in range(i))) / chol[i][i]
     coef = np.empty((p, R))
     for i in reversed(range(p)):
-        tail = np.einsum("kr,kr->r", chol[i + 1:, i], coef[i + 1:])
-        coef[i] = (z[i] - tail) / chol[i, i]
+        tail = sum(chol[k][i] * coef[k] for k in range(i + 1, p))
+        coef[i] = (z[i] - tail) / chol[i][i]
     coef[:, singular] = np.nan
     return coef, singular
 
@@ -153,18 +155,18 @@ def choose_without_replacement(rng: np.random.Generator, n_items: int, size: int
         index[repeated] = rng.integers(n_items, size=n_repeated)
 
 
-def _label(coef: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Evaluate the polynomials ``coef`` (p, R) at ``u`` (n, R) by Horner's rule."""
-    y = np.empty_like(u)
-    y[:] = coef[-1]
-    for c in coef[-2::-1]:
-        y *= u
-        y += c
-    return y
+CHUNK = 4096
+"""Replicates processed together: small enough that a generation's arrays stay in cache."""
 
 
 class _Block:
-    """State of one block of replicates while the chain runs."""
+    """State of one chunk of replicates while the chain runs.
+
+    Synthetic items enter the fit only through their sufficient statistics:
+    labels ``Φc + σε`` give moments ``A c + σ Φᵀε`` with ``A = ΦᵀΦ``, so the
+    previous model is never evaluated item by item. Labels are materialised
+    only where a policy keeps items in a pool (accumulate-subsample).
+    """
 
     def __init__(self, chain, tree: SeedTree, first_replicate: int, n_replicates: int):
         self.chain = chain
@@ -175,6 +177,11 @@ class _Block:
         self.p = chain.model.degree + 1
         self.domain = chain.model.domain
         self.noise = chain.model_noise
+        # One affine map from a uniform draw on [0, 1) straight to the unit interval.
+        low, high = self.world.domain
+        dlow, dhigh = self.domain
+        self.scale = 2.0 * (high - low) / (dhigh - dlow)
+        self.shift = (2.0 * low - dlow - dhigh) / (dhigh - dlow)
         self.original: tuple[np.ndarray, np.ndarray] | None = None
         self.pool_u: np.ndarray | None = None
         self.pool_y: np.ndarray | None = None
@@ -192,17 +199,36 @@ class _Block:
         y = self.world.true_function(x) + self.world.noise * rng.standard_normal((n, self.R))
         return to_unit_interval(x, self.domain), y
 
-    def synthetic(self, n: int, generation: int, coef: np.ndarray):
-        """Inputs from the world, labelled by the previous models plus noise."""
-        low, high = self.world.domain
-        x = low + (high - low) * self.stream(generation, Role.INPUTS).random((n, self.R))
-        u = to_unit_interval(x, self.domain)
-        y = _label(coef, u)
-        y += self.noise * self.stream(generation, Role.SAMPLE).standard_normal((n, self.R))
+    def synthetic_inputs(self, n: int, generation: int) -> np.ndarray:
+        """Inputs the world draws for the previous models to label, on the unit interval."""
+        u = self.stream(generation, Role.INPUTS).random((n, self.R))
+        u *= self.scale
+        u += self.shift
+        return u
+
+    def synthetic_noise(self, n: int, generation: int) -> np.ndarray:
+        """The previous models' label noise, σε."""
+        noise = self.stream(generation, Role.SAMPLE).standard_normal((n, self.R))
+        noise *= self.noise
+        return noise
+
+    def synthetic_statistics(self, n: int, generation: int, coef: np.ndarray):
+        """Sufficient statistics of ``n`` items labelled by the models ``coef`` (p, R)."""
+        u = self.synthetic_inputs(n, generation)
+        gram, noise_moments = sufficient_statistics(u, self.synthetic_noise(n, generation),
+                                                    self.p)
+        return gram, np.einsum("ijr,jr->ir", gram, coef) + noise_moments
+
+    def synthetic_items(self, n: int, generation: int, coef: np.ndarray):
+        """Items labelled by the models ``coef``, for policies that keep them."""
+        u = self.synthetic_inputs(n, generation)
+        y = np.polynomial.polynomial.polyval(u, coef, tensor=False)
+        y += self.synthetic_noise(n, generation)
         return u, y
 
-    def add_to_pool(self, u: np.ndarray, y: np.ndarray, capacity: int) -> None:
+    def add_to_pool(self, u: np.ndarray, y: np.ndarray) -> None:
         if self.pool_u is None:
+            capacity = self.chain.n_samples * self.chain.n_generations
             self.pool_u = np.empty((capacity, self.R))
             self.pool_y = np.empty((capacity, self.R))
         n = len(u)
@@ -212,30 +238,28 @@ class _Block:
 
     def training_statistics(self, generation: int, coef: np.ndarray):
         """Sufficient statistics of generation ``generation``'s training set."""
-        chain, policy, N, p = self.chain, self.chain.policy, self.chain.n_samples, self.p
+        policy, N, p = self.chain.policy, self.chain.n_samples, self.p
         if generation == 1:
             u, y = self.real(N, generation)
             self.original = (u, y)
             if isinstance(policy, AccumulateSubsample):
-                capacity = N * chain.n_generations
-                self.add_to_pool(u, y, capacity)
-            stats = sufficient_statistics(u, y, p)
-            self.running = stats
-            return stats
-        u, y = self.synthetic(policy.n_new_synthetic(N), generation, coef)
-        if isinstance(policy, Replace):
-            return sufficient_statistics(u, y, p)
-        if isinstance(policy, Accumulate):
-            gram, moments = sufficient_statistics(u, y, p)
-            self.running = (self.running[0] + gram, self.running[1] + moments)
+                self.add_to_pool(u, y)
+            self.running = sufficient_statistics(u, y, p)
             return self.running
+        n_synthetic = policy.n_new_synthetic(N)
         if isinstance(policy, AccumulateSubsample):
-            self.add_to_pool(u, y, 0)
+            self.add_to_pool(*self.synthetic_items(n_synthetic, generation, coef))
             size = min(policy.budget or N, self.pool_size)
             pick = choose_without_replacement(self.stream(generation, Role.POLICY),
                                               self.pool_size, size, self.R)
             return sufficient_statistics(np.take_along_axis(self.pool_u, pick, axis=0),
                                          np.take_along_axis(self.pool_y, pick, axis=0), p)
+        gram, moments = self.synthetic_statistics(n_synthetic, generation, coef)
+        if isinstance(policy, Replace):
+            return gram, moments
+        if isinstance(policy, Accumulate):
+            self.running = (self.running[0] + gram, self.running[1] + moments)
+            return self.running
         k = policy.n_real_items(N)
         if isinstance(policy, FreshReal):
             ur, yr = self.real(k, generation)
@@ -244,21 +268,37 @@ class _Block:
             pick = np.argsort(keys, axis=0)[:k]
             ur = np.take_along_axis(self.original[0], pick, axis=0)
             yr = np.take_along_axis(self.original[1], pick, axis=0)
-        return sufficient_statistics(np.concatenate([ur, u]), np.concatenate([yr, y]), p)
+        real_gram, real_moments = sufficient_statistics(ur, yr, p)
+        return gram + real_gram, moments + real_moments
 
 
 def run_block(chain, tree: SeedTree, first_replicate: int, n_replicates: int) -> pd.DataFrame:
     """Run replicates ``first_replicate … first_replicate + n_replicates - 1`` of ``chain``.
+
+    The block is processed in chunks of :data:`CHUNK` replicates, each drawing
+    from its own block stream, so results depend on the block's first
+    replicate and size, never on the machine or the backend.
 
     Returns
     -------
     pandas.DataFrame
         Tidy rows (see :mod:`modelcollapse.results`).
     """
-    block = _Block(chain, tree, first_replicate, n_replicates)
-    p, G, R = block.p, chain.n_generations, n_replicates
-    world = chain.world
+    G, R = chain.n_generations, n_replicates
+    names = chain.metric_names()
+    values = np.empty((G, R, len(names)))
+    degenerate = np.zeros((G, R), dtype=bool)
+    for start in range(0, R, CHUNK):
+        size = min(CHUNK, R - start)
+        block = _Block(chain, tree, first_replicate + start, size)
+        _run_chunk(block, values[:, start:start + size], degenerate[:, start:start + size])
+    replicates = np.arange(first_replicate, first_replicate + R)
+    return frame_from_arrays(values, names, replicates, degenerate)
 
+
+def _run_chunk(block: _Block, values: np.ndarray, degenerate: np.ndarray) -> None:
+    """Run every generation of one chunk, writing into ``values`` and ``degenerate``."""
+    chain, world, p = block.chain, block.world, block.p
     # MSE on the grid as a quadratic form around the grid's own least-squares
     # projection of the truth: no cancellation, and no (R, n_grid) array.
     grid_design = unit_vandermonde(to_unit_interval(world.grid, block.domain), p - 1)
@@ -266,13 +306,11 @@ def run_block(chain, tree: SeedTree, first_replicate: int, n_replicates: int) ->
     projection, *_ = np.linalg.lstsq(grid_design, truth, rcond=None)
     residual = float(np.mean((grid_design @ projection - truth) ** 2))
     grid_gram = grid_design.T @ grid_design / len(truth)
+    to_monomial = unit_to_monomial_matrix(p, *block.domain)
 
-    names = chain.metric_names()
-    values = np.empty((G, R, len(names)))
-    degenerate = np.zeros((G, R), dtype=bool)
-    dead = np.zeros(R, dtype=bool)
-    coef = np.zeros((p, R))
-    for g in range(1, G + 1):
+    dead = np.zeros(block.R, dtype=bool)
+    coef = np.zeros((p, block.R))
+    for g in range(1, chain.n_generations + 1):
         gram, moments = block.training_statistics(g, coef)
         coef, singular = cholesky_solve(gram, moments)
         dead |= singular
@@ -286,7 +324,5 @@ def run_block(chain, tree: SeedTree, first_replicate: int, n_replicates: int) ->
                     np.einsum("ir,ij,jr->r", delta, grid_gram, delta) + residual)
                 column += 1
             else:  # Coefficients
-                values[g - 1, :, column:column + p] = monomial_coefficients(coef.T, block.domain)
+                values[g - 1, :, column:column + p] = (to_monomial @ coef).T
                 column += p
-    replicates = np.arange(first_replicate, first_replicate + R)
-    return frame_from_arrays(values, names, replicates, degenerate)

@@ -22,6 +22,7 @@ __all__ = [
     "PolynomialRegression",
     "monomial_coefficients",
     "to_unit_interval",
+    "unit_to_monomial_matrix",
     "unit_vandermonde",
 ]
 
@@ -59,11 +60,11 @@ def monomial_coefficients(coef_unit: np.ndarray, domain: tuple[float, float]) ->
     ndarray of shape (..., p)
         Coefficients of 1, x, x², …
     """
-    return coef_unit @ _unit_to_monomial(coef_unit.shape[-1], *domain).T
+    return coef_unit @ unit_to_monomial_matrix(coef_unit.shape[-1], *domain).T
 
 
 @lru_cache(maxsize=64)
-def _unit_to_monomial(p: int, low: float, high: float) -> np.ndarray:
+def unit_to_monomial_matrix(p: int, low: float, high: float) -> np.ndarray:
     """Matrix T with T[j, k] the coefficient of x**j in u**k, u = a x + b."""
     a = 2.0 / (high - low)
     b = -(low + high) / (high - low)
