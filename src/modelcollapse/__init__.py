@@ -23,6 +23,23 @@ from modelcollapse.worlds import RegressionWorld, cosine_world
 
 __version__ = "0.1.0"
 
+# Experiment files, run directories and queries pull in pydantic and DuckDB:
+# imported on first use, so `import modelcollapse` stays light.
+_LAZY = {
+    "load": "modelcollapse.experiment.runner",
+    "query": "modelcollapse.experiment.runner",
+    "run_experiment": "modelcollapse.experiment.runner",
+    "load_experiment": "modelcollapse.experiment.schema",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'modelcollapse' has no attribute {name!r}")
+
 __all__ = [
     "Accumulate",
     "AccumulateSubsample",
@@ -44,6 +61,10 @@ __all__ = [
     "SeedTree",
     "__version__",
     "cosine_world",
+    "load",
+    "load_experiment",
     "parse_policy",
     "polynomial_chain_theory",
+    "query",
+    "run_experiment",
 ]

@@ -9,10 +9,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from modelcollapse.cli.common import handle_errors
 from modelcollapse.demo import DemoSettings, run_demo
-from modelcollapse.errors import UsageError
 
 
+@handle_errors
 def demo(
     generations: Annotated[int, typer.Option(help="Models in each chain.")] = 500,
     replicates: Annotated[int, typer.Option(help="Independent chains per policy.")] = 1000,
@@ -31,11 +32,7 @@ def demo(
     """
     console = Console(stderr=True)
     settings = DemoSettings(generations, replicates, samples, degree, noise, seed, out, format)
-    try:
-        result = run_demo(settings, progress=lambda line: console.print(f"[dim]{line}[/dim]"))
-    except UsageError as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+    result = run_demo(settings, progress=lambda line: console.print(f"[dim]{line}[/dim]"))
 
     table = Table(title="Mean squared error against the true function")
     for column in ("policy", "generation", "mean ± s.e.", "median", "theory"):

@@ -5,6 +5,10 @@ from __future__ import annotations
 import typer
 
 from modelcollapse.cli.demo import demo
+from modelcollapse.cli.query import query
+from modelcollapse.cli.run import run
+from modelcollapse.cli.status import status
+from modelcollapse.cli.validate import validate
 
 app = typer.Typer(
     help="Simulate, measure and mitigate model collapse.",
@@ -13,6 +17,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(demo)
+app.command()(run)
+app.command()(validate)
+app.command()(status)
+app.command()(query)
 
 
 @app.callback()

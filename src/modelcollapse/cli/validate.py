@@ -1,0 +1,29 @@
+"""``modelcollapse validate``: check an experiment file without running it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from modelcollapse.cli.common import handle_errors
+
+
+@handle_errors
+def validate(
+    experiment: Annotated[Path, typer.Argument(help="Experiment TOML file.")],
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a key: --set replicates=50 (repeatable).")] = None,
+) -> None:
+    """Check EXPERIMENT: keys, types, values, registry names and every sweep point."""
+    from modelcollapse.experiment.schema import load_experiment
+    from modelcollapse.experiment.units import plan
+
+    config = load_experiment(experiment, set_ or [])
+    points, units = plan(config, str(experiment))
+    work = len(points) * config.replicates * config.generations
+    Console().print(f"{experiment}: valid — {len(points)} sweep point(s), {len(units)} unit(s) "
+                    f"of up to {config.block_size} replicates, {work:,} chain-generations; "
+                    f"results go to runs/{config.name}", highlight=False, soft_wrap=True)

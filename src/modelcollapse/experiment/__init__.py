@@ -1,0 +1,16 @@
+"""Experiments as files: schema, registry, sweeps, runs, stores and backends."""
+
+from modelcollapse.experiment.registry import Registry
+from modelcollapse.experiment.runner import load, query, run_experiment, run_status
+from modelcollapse.experiment.schema import ConfigError, Experiment, load_experiment
+
+__all__ = [
+    "ConfigError",
+    "Experiment",
+    "Registry",
+    "load",
+    "load_experiment",
+    "query",
+    "run_experiment",
+    "run_status",
+]

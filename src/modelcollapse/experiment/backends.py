@@ -1,0 +1,127 @@
+"""Where units run: in this process, in a local process pool, or on a Dask cluster.
+
+Every backend hands finished units back to the driver process, which alone
+writes the run directory; workers need no shared file system. Units are pure
+functions of (config, unit), so every backend gives the same values.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+import pandas as pd
+
+from modelcollapse.errors import UsageError
+from modelcollapse.experiment.store import Unit
+
+__all__ = ["Backend", "DaskBackend", "PoolBackend", "SerialBackend"]
+
+Task = Callable[[str, Unit], pd.DataFrame]
+
+
+class Backend(ABC):
+    """Runs ``task(config_json, unit)`` for many units, yielding results as they finish."""
+
+    name = "backend"
+
+    @abstractmethod
+    def run(self, task: Task, config_json: str, units: list[Unit]
+            ) -> Iterator[tuple[Unit, pd.DataFrame]]:
+        """Yield ``(unit, frame)`` pairs in completion order."""
+
+    def close(self) -> None:  # noqa: B027  (a serial backend has nothing to release)
+        """Release workers."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class SerialBackend(Backend):
+    """Units one after another in this process."""
+
+    name = "serial"
+
+    def run(self, task, config_json, units):  # noqa: D102
+        for unit in units:
+            yield unit, task(config_json, unit)
+
+
+class PoolBackend(Backend):
+    """A local pool of worker processes, started with ``forkserver``.
+
+    forkserver rather than fork: forking a process whose BLAS threads are
+    running can deadlock the child.
+    """
+
+    name = "pool"
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+
+    def run(self, task, config_json, units):  # noqa: D102
+        # Keep a bounded number of tasks in flight so an interrupt loses little.
+        queue = list(reversed(units))
+        running = {}
+        while queue or running:
+            while queue and len(running) < 2 * self.workers:
+                unit = queue.pop()
+                running[self.executor.submit(task, config_json, unit)] = unit
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield running.pop(future), future.result()
+
+    def close(self) -> None:  # noqa: D102
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskBackend(Backend):
+    """Dask distributed: a local cluster (``workers``) or an existing scheduler (``address``).
+
+    Raises
+    ------
+    UsageError
+        If dask is not installed or the scheduler cannot be reached.
+    """
+
+    name = "dask"
+
+    def __init__(self, *, workers: int | None = None, address: str | None = None,
+                 timeout: float = 10.0):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise UsageError("Dask is not installed: pip install 'modelcollapse[dask]'") from None
+        self.cluster = None
+        try:
+            if address is None:
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                            processes=True, dashboard_address=None)
+                self.client = Client(self.cluster)
+            else:
+                self.client = Client(address, timeout=timeout)
+        except (OSError, TimeoutError) as error:
+            if self.cluster is not None:
+                self.cluster.close()
+            raise UsageError(f"cannot reach the Dask scheduler at {address} ({error}); check "
+                             "the address or start one with 'dask scheduler'") from None
+
+    def run(self, task, config_json, units):  # noqa: D102
+        from dask.distributed import as_completed
+
+        futures = {self.client.submit(task, config_json, unit, pure=False): unit
+                   for unit in units}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+    def close(self) -> None:  # noqa: D102
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()

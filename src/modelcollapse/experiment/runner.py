@@ -1,0 +1,127 @@
+"""Run an experiment into its run directory, resuming whatever is missing."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from modelcollapse.experiment.backends import Backend, DaskBackend, PoolBackend, SerialBackend
+from modelcollapse.experiment.progress import Progress
+from modelcollapse.experiment.schema import Experiment
+from modelcollapse.experiment.store import RunDirectory, RunError, UnitStatus
+from modelcollapse.experiment.units import plan, run_unit
+
+__all__ = ["RunSummary", "load", "make_backend", "query", "run_experiment", "run_status"]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a call to :func:`run_experiment` did."""
+
+    path: Path
+    n_units: int
+    computed: int
+    already_done: int
+    recomputed_broken: int
+
+
+def make_backend(workers: int | None = None, dask_local: int | None = None,
+                 scheduler: str | None = None, n_units: int = 1) -> Backend:
+    """Pick a backend: Dask if asked, else a pool of ``workers`` (default: cores), else serial."""
+    if scheduler is not None:
+        return DaskBackend(address=scheduler)
+    if dask_local is not None:
+        return DaskBackend(workers=dask_local)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    workers = min(workers, n_units)
+    return PoolBackend(workers) if workers > 1 else SerialBackend()
+
+
+def run_experiment(experiment: Experiment, out: str | Path = "runs", *,
+                   backend: Backend | None = None, quiet: bool = False,
+                   source: str = "experiment") -> RunSummary:
+    """Run every unit of ``experiment`` not yet finished in ``out/<name>``.
+
+    Finished units are written as they arrive, so an interruption at any
+    moment loses at most the units in flight; running again resumes.
+
+    Parameters
+    ----------
+    experiment : Experiment
+    out : str or Path, default "runs"
+        Parent folder of the run directory.
+    backend : Backend or None
+        Where units run; ``None`` chooses with :func:`make_backend`.
+    quiet : bool
+        No progress output.
+    source : str
+        Name of the experiment file, for messages.
+    """
+    _, units = plan(experiment, source)
+    run = RunDirectory(Path(out) / experiment.name)
+    run.open(experiment)
+    config_hash = experiment.config_hash()
+    status = run.status(units, config_hash, verify_data=True)
+    todo = status.pending + status.broken
+    backend = backend or make_backend(n_units=max(len(todo), 1))
+    config_json = experiment.model_dump_json()
+    with backend, Progress(len(todo), len(status.done), quiet=quiet) as progress:
+        for unit, frame in backend.run(run_unit, config_json, todo):
+            run.write_unit(unit, frame, config_hash)
+            progress.advance()
+    run.finish()
+    return RunSummary(run.path, len(units), len(todo), len(status.done), len(status.broken))
+
+
+def run_status(path: str | Path) -> tuple[Experiment, UnitStatus]:
+    """The recorded experiment of a run directory and the state of its units."""
+    run = RunDirectory(path)
+    experiment = run.experiment()
+    _, units = plan(experiment, str(run.record_path))
+    return experiment, run.status(units, experiment.config_hash())
+
+
+def _unit_files(path: str | Path) -> list[Path]:
+    run = RunDirectory(path)
+    _, status = run_status(path)
+    if not status.done:
+        raise RunError(f"{run.path}: no finished units yet; run the experiment first")
+    return [run.unit_path(unit) for unit in status.done]
+
+
+def load(path: str | Path) -> pd.DataFrame:
+    """All finished results of a run as one tidy pandas DataFrame.
+
+    Examples
+    --------
+    >>> import modelcollapse
+    >>> frame = modelcollapse.load("runs/post-demo")  # doctest: +SKIP
+    """
+    files = _unit_files(path)
+    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    return frame.sort_values(["point", "replicate", "generation"], kind="stable",
+                             ignore_index=True)
+
+
+def query(path: str | Path, sql: str) -> pd.DataFrame:
+    """Run DuckDB SQL over a run's results, available as the view ``results``.
+
+    Raises
+    ------
+    RunError
+        If the SQL is invalid, with DuckDB's explanation.
+    """
+    files = [str(f) for f in _unit_files(path)]
+    connection = duckdb.connect()
+    try:
+        connection.read_parquet(files, union_by_name=True).create_view("results")
+        return connection.execute(sql).df()
+    except duckdb.Error as error:
+        first_line = str(error).splitlines()[0]
+        raise RunError(f"the query failed: {first_line}") from None
+    finally:
+        connection.close()

@@ -1,0 +1,233 @@
+"""Experiment files: TOML validated by a strict schema, with ``--set`` overrides.
+
+Precedence: ``--set key=value`` on the command line > the file > the defaults
+below. Every problem is reported as a :class:`ConfigError` whose one-line
+message names the key (or file) and the fix.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from modelcollapse.errors import UsageError
+from modelcollapse.experiment.registry import did_you_mean
+from modelcollapse.policies import parse_policy
+
+__all__ = [
+    "Component",
+    "ConfigError",
+    "Experiment",
+    "apply_override",
+    "load_experiment",
+    "parse_experiment",
+]
+
+
+class ConfigError(UsageError):
+    """An experiment file or override that cannot be run, with the fix in its message."""
+
+
+class Component(BaseModel):
+    """A registry name plus the settings its factory takes."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: str = Field(min_length=1)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Settings other than the name."""
+        return dict(self.model_extra or {})
+
+    def label(self) -> str:
+        """``name`` alone, or ``name(k=v, …)`` with its settings."""
+        inner = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        return f"{self.name}({inner})" if inner else self.name
+
+
+def _component(value: Any) -> Any:
+    """Accept a bare name (``"cosine"``) wherever a component table is expected."""
+    return {"name": value} if isinstance(value, str) else value
+
+
+def _policy(value: Any) -> Any:
+    """Accept policy labels such as ``"fresh-real(0.1)"``."""
+    if not isinstance(value, str):
+        return value
+    policy = parse_policy(value)
+    return {"name": policy.name, **asdict(policy)} if "(" in value else {"name": policy.name}
+
+
+class Experiment(BaseModel):
+    """One experiment: a chain configuration, replicates, and an optional sweep.
+
+    Attributes
+    ----------
+    name : str
+        Names the run directory: letters, digits, ``.``, ``_`` and ``-``.
+    description : str
+        One or two sentences for people reading results and reports.
+    seed : int
+        Root of the seed tree.
+    generations : int
+        Generations per chain (0 or more).
+    replicates : int
+        Independent chains per sweep point.
+    samples : int
+        Training-set size per generation.
+    block : int or None
+        Replicates per unit of work; ``None`` picks ``min(replicates, 1000)``.
+        Part of the configuration: the batched kernels draw one stream per block.
+    world, model, policy : Component
+        Registry names and settings.
+    filters : list of Component
+        Curation steps applied to synthetic candidates, in order.
+    sampling : dict
+        How models generate (temperature, top-k …) for families that support it.
+    metrics : list of str
+        Registry names of the metrics measured every generation.
+    sweep : dict
+        Dotted keys (``samples``, ``model.degree``, ``policy``) mapped to lists
+        of values; the lists expand to their cartesian product, scalars broadcast.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=100)
+    description: str = ""
+    seed: int = Field(default=0, ge=0)
+    generations: int = Field(default=100, ge=0)
+    replicates: int = Field(default=100, ge=1)
+    samples: int = Field(default=30, ge=1)
+    block: int | None = Field(default=None, ge=1)
+    world: Component = Component(name="cosine")
+    model: Component = Component(name="polynomial")
+    policy: Component = Component(name="replace")
+    filters: list[Component] = []
+    sampling: dict[str, Any] = {}
+    metrics: list[str] = ["mse_to_truth", "coefficients"]
+    sweep: dict[str, Any] = {}
+
+    _to_component = field_validator("world", "model", mode="before")(_component)
+    _to_policy = field_validator("policy", mode="before")(_policy)
+
+    @field_validator("filters", mode="before")
+    @classmethod
+    def _filters(cls, value: Any) -> Any:
+        return [_component(v) for v in value] if isinstance(value, list) else value
+
+    @property
+    def block_size(self) -> int:
+        """Replicates per unit."""
+        return self.block or min(self.replicates, 1000)
+
+    def config_hash(self) -> str:
+        """SHA-256 of the canonical JSON of the resolved configuration."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _first_error(error: ValidationError, source: str) -> ConfigError:
+    """Turn pydantic's first complaint into one line that names the key and the fix."""
+    detail = error.errors()[0]
+    where = ".".join(str(part) for part in detail["loc"])
+    if detail["type"] == "extra_forbidden":
+        key = str(detail["loc"][-1])
+        hint = did_you_mean(key, Experiment.model_fields)
+        return ConfigError(f"{source}: unknown key {where!r}{hint}; "
+                           f"remove it or use one of: {', '.join(Experiment.model_fields)}")
+    got = detail.get("input")
+    shown = "" if isinstance(got, dict) else f" (got {got!r})"
+    return ConfigError(f"{source}: key {where!r}: {detail['msg']}{shown}")
+
+
+def parse_experiment(data: dict[str, Any], source: str = "experiment") -> Experiment:
+    """Validate a configuration mapping.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first offending key.
+    """
+    try:
+        return Experiment.model_validate(data)
+    except ValidationError as error:
+        raise _first_error(error, source) from None
+    except ValueError as error:  # a policy label that does not parse
+        raise ConfigError(f"{source}: {error}") from None
+
+
+def _literal(text: str) -> Any:
+    """Read an override value as a TOML literal; anything else is a string."""
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
+    """Return a copy of ``data`` with ``key.path=value`` applied.
+
+    Raises
+    ------
+    ConfigError
+        If the assignment has no ``=`` or walks through a non-table.
+    """
+    key, sep, text = assignment.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"--set {assignment!r}: write it as key=value, e.g. --set replicates=50")
+    data = copy.deepcopy(data)
+    parts = key.split(".")
+    if parts[0] == "sweep":  # sweep keys are dotted themselves: sweep.model.degree=[1, 3]
+        parts = ["sweep", ".".join(parts[1:])]
+    node = data
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if isinstance(child, str):  # a bare component name becomes a table
+            child = node[part] = {"name": child}
+        if not isinstance(child, dict):
+            raise ConfigError(f"--set {key}: {part!r} is not a table")
+        node = child
+    node[parts[-1]] = _literal(text.strip())
+    return data
+
+
+def load_experiment(path: str | Path, overrides: list[str] = ()) -> Experiment:
+    """Read, override and validate an experiment file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML file.
+    overrides : list of str
+        ``key=value`` assignments applied on top of the file.
+
+    Raises
+    ------
+    ConfigError
+        For a missing or unreadable file, bad TOML, or an invalid configuration.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file; check the path "
+                          "(ready experiments are in experiments/)") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read ({error})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    data.setdefault("name", path.stem)
+    for assignment in overrides:
+        data = apply_override(data, assignment)
+    return parse_experiment(data, source=str(path))

@@ -1,0 +1,144 @@
+"""Sweep expansion and building a runnable chain for each sweep point."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from modelcollapse.chain import Chain
+from modelcollapse.experiment import builtins as _builtins  # noqa: F401  (registers components)
+from modelcollapse.experiment import registry
+from modelcollapse.experiment.registry import did_you_mean
+from modelcollapse.experiment.schema import ConfigError, Experiment, parse_experiment
+
+__all__ = ["Point", "build_chain", "expand", "sweep_grid"]
+
+# Keys a sweep may vary: everything that shapes a chain, not the run's identity.
+SWEEPABLE = ("seed", "generations", "samples", "world", "model", "policy", "filters",
+             "sampling", "metrics")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of a sweep: its number, the swept values, and its own experiment."""
+
+    index: int
+    values: dict[str, Any]
+    experiment: Experiment
+
+    def columns(self) -> dict[str, Any]:
+        """The swept values as result columns (tables and lists become JSON text)."""
+        return {key: column_value(value) for key, value in self.values.items()}
+
+
+def column_value(value: Any) -> Any:
+    """A value that fits a Parquet column of scalars."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def sweep_grid(sweep: dict[str, Any]) -> list[dict[str, Any]]:
+    """Expand a sweep table into its points: lists multiply, scalars broadcast.
+
+    >>> sweep_grid({"samples": [10, 30], "policy": ["replace", "accumulate"], "seed": 1})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'samples': 10, 'policy': 'replace', 'seed': 1},
+     {'samples': 10, 'policy': 'accumulate', 'seed': 1},
+     {'samples': 30, 'policy': 'replace', 'seed': 1},
+     {'samples': 30, 'policy': 'accumulate', 'seed': 1}]
+
+    Raises
+    ------
+    ConfigError
+        For an empty list.
+    """
+    axes = []
+    for key, values in sweep.items():
+        if isinstance(values, list):
+            if not values:
+                raise ConfigError(f"sweep.{key} is an empty list: give at least one value "
+                                  "or remove the key")
+            axes.append([(key, v) for v in values])
+        else:
+            axes.append([(key, values)])
+    return [dict(combination) for combination in itertools.product(*axes)]
+
+
+def _set(data: dict[str, Any], key: str, value: Any) -> None:
+    head, _, rest = key.partition(".")
+    if head not in SWEEPABLE:
+        raise ConfigError(f"sweep key {key!r} cannot be swept{did_you_mean(head, SWEEPABLE)}; "
+                          f"sweepable keys start with one of: {', '.join(SWEEPABLE)}")
+    if not rest:
+        data[head] = value
+        return
+    node = data[head]
+    if not isinstance(node, dict):
+        raise ConfigError(f"sweep key {key!r}: {head!r} is not a table")
+    node[rest] = value
+
+
+def expand(experiment: Experiment, source: str = "experiment") -> list[Point]:
+    """Every sweep point of ``experiment``, each validated and buildable.
+
+    ``source`` (the file name) starts every message.
+
+    Raises
+    ------
+    ConfigError
+        Naming the sweep key and value that make a point impossible.
+    """
+    base = experiment.model_dump(mode="json")
+    base["sweep"] = {}
+    points = []
+    try:
+        grid = sweep_grid(experiment.sweep)
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}") from None
+    for index, values in enumerate(grid):
+        data = json.loads(json.dumps(base))
+        try:
+            for key, value in values.items():
+                _set(data, key, value)
+        except ConfigError as error:
+            raise ConfigError(f"{source}: {error}") from None
+        where = source if not values else f"{source}: sweep point " + ", ".join(
+            f"{k}={v}" for k, v in values.items())
+        point_experiment = parse_experiment(data, source=where)
+        build_chain(point_experiment, where)
+        points.append(Point(index, values, point_experiment))
+    return points
+
+
+def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
+    """Build the chain an experiment (without a sweep) describes.
+
+    Raises
+    ------
+    ConfigError
+        For unknown registry names or settings and impossible combinations.
+    """
+    try:
+        world = registry.worlds.build(experiment.world.name, experiment.world.params)
+        model = registry.models.build(experiment.model.name, experiment.model.params)
+        policy = registry.policies.build(experiment.policy.name, experiment.policy.params)
+        for spec in experiment.filters:
+            registry.filters.build(spec.name, spec.params)
+        metrics = tuple(registry.metrics.build(name, {}) for name in experiment.metrics)
+        if experiment.filters:
+            raise ConfigError(f"{where}: filters are not supported by the "
+                              f"{experiment.model.name!r} family yet; remove them")
+        if experiment.sampling:
+            raise ConfigError(f"{where}: the {experiment.model.name!r} model has no sampling "
+                              "settings; remove the [sampling] table")
+        return Chain(world, model, policy, n_samples=experiment.samples,
+                     n_generations=experiment.generations, metrics=metrics)
+    except KeyError as error:
+        raise ConfigError(f"{where}: {error.args[0]}") from None
+    except (TypeError, ValueError) as error:
+        if isinstance(error, ConfigError):
+            raise
+        raise ConfigError(f"{where}: {error}") from None

@@ -1,0 +1,50 @@
+"""Units of work: what they are and the pure function that computes one."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from modelcollapse.experiment.schema import Experiment
+from modelcollapse.experiment.store import Unit
+from modelcollapse.experiment.sweep import Point, build_chain, expand
+
+__all__ = ["plan", "run_unit"]
+
+
+def plan(experiment: Experiment, source: str = "experiment") -> tuple[list[Point], list[Unit]]:
+    """The sweep points of ``experiment`` and its units, in a fixed order."""
+    points = expand(experiment, source)
+    block = experiment.block_size
+    units = [Unit(point.index, first, min(block, experiment.replicates - first))
+             for point in points
+             for first in range(0, experiment.replicates, block)]
+    return points, units
+
+
+def run_unit(config_json: str, unit: Unit) -> pd.DataFrame:
+    """Compute one unit from the resolved configuration alone.
+
+    A pure function of its arguments, so any worker, process or machine
+    gives the same rows for the same unit.
+
+    Parameters
+    ----------
+    config_json : str
+        The experiment as JSON (cheap to ship to a worker).
+    unit : Unit
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``point``, one column per swept key, then the chain's tidy columns.
+    """
+    experiment = Experiment.model_validate_json(config_json)
+    points = expand(experiment)
+    point = points[unit.point]
+    chain = build_chain(point.experiment)
+    frame = chain.run(unit.n_replicates, seed=point.experiment.seed,
+                      first_replicate=unit.first_replicate)
+    columns = {"point": unit.point, **point.columns()}
+    for position, (name, value) in enumerate(columns.items()):
+        frame.insert(position, name, value)
+    return frame
