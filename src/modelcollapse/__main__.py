@@ -1,0 +1,5 @@
+"""``python -m modelcollapse`` runs the command line."""
+
+from modelcollapse.cli.main import app
+
+app(prog_name="modelcollapse")

@@ -1,0 +1,27 @@
+"""Every experiment in experiments/ validates and runs at tiny size."""
+
+from pathlib import Path
+
+import pytest
+
+from modelcollapse.experiment.backends import SerialBackend
+from modelcollapse.experiment.runner import load, run_experiment
+from modelcollapse.experiment.schema import load_experiment
+from modelcollapse.experiment.units import plan
+
+SHIPPED = sorted((Path(__file__).parents[2] / "experiments").glob("*.toml"))
+
+
+def test_there_are_shipped_experiments():
+    assert len(SHIPPED) >= 3
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_experiment_validates_and_runs_tiny(path, tmp_path):
+    full = load_experiment(path)
+    assert full.description, "every shipped experiment says what it shows"
+    plan(full, str(path))
+    tiny = load_experiment(path, ["generations=3", "replicates=4"])
+    run_experiment(tiny, tmp_path, backend=SerialBackend(), quiet=True)
+    frame = load(tmp_path / tiny.name)
+    assert frame.generation.max() == 3 and frame.replicate.nunique() == 4
