@@ -13,7 +13,7 @@ from modelcollapse.experiment import registry
 from modelcollapse.experiment.registry import did_you_mean
 from modelcollapse.experiment.schema import ConfigError, Experiment, parse_experiment
 
-__all__ = ["Point", "build_chain", "expand", "sweep_grid"]
+__all__ = ["Point", "build_chain", "expand", "point_at", "sweep_grid"]
 
 # Keys a sweep may vary: everything that shapes a chain, not the run's identity.
 SWEEPABLE = ("seed", "generations", "samples", "world", "model", "policy", "filters",
@@ -91,26 +91,35 @@ def expand(experiment: Experiment, source: str = "experiment") -> list[Point]:
     ConfigError
         Naming the sweep key and value that make a point impossible.
     """
-    base = experiment.model_dump(mode="json")
-    base["sweep"] = {}
-    points = []
+    grid = _grid(experiment, source)
+    return [_point(experiment, index, values, source) for index, values in enumerate(grid)]
+
+
+def point_at(experiment: Experiment, index: int) -> Point:
+    """Sweep point number ``index`` alone, without building the others."""
+    return _point(experiment, index, _grid(experiment, "experiment")[index], "experiment")
+
+
+def _grid(experiment: Experiment, source: str) -> list[dict[str, Any]]:
     try:
-        grid = sweep_grid(experiment.sweep)
+        return sweep_grid(experiment.sweep)
     except ConfigError as error:
         raise ConfigError(f"{source}: {error}") from None
-    for index, values in enumerate(grid):
-        data = json.loads(json.dumps(base))
-        try:
-            for key, value in values.items():
-                _set(data, key, value)
-        except ConfigError as error:
-            raise ConfigError(f"{source}: {error}") from None
-        where = source if not values else f"{source}: sweep point " + ", ".join(
-            f"{k}={v}" for k, v in values.items())
-        point_experiment = parse_experiment(data, source=where)
-        build_chain(point_experiment, where)
-        points.append(Point(index, values, point_experiment))
-    return points
+
+
+def _point(experiment: Experiment, index: int, values: dict[str, Any], source: str) -> Point:
+    data = experiment.model_dump(mode="json")
+    data["sweep"] = {}
+    try:
+        for key, value in values.items():
+            _set(data, key, value)
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}") from None
+    where = source if not values else f"{source}: sweep point " + ", ".join(
+        f"{k}={v}" for k, v in values.items())
+    point_experiment = parse_experiment(data, source=where)
+    build_chain(point_experiment, where)
+    return Point(index, values, point_experiment)
 
 
 def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:

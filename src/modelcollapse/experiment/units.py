@@ -6,7 +6,7 @@ import pandas as pd
 
 from modelcollapse.experiment.schema import Experiment
 from modelcollapse.experiment.store import Unit
-from modelcollapse.experiment.sweep import Point, build_chain, expand
+from modelcollapse.experiment.sweep import Point, build_chain, expand, point_at
 
 __all__ = ["plan", "run_unit"]
 
@@ -39,8 +39,7 @@ def run_unit(config_json: str, unit: Unit) -> pd.DataFrame:
         ``point``, one column per swept key, then the chain's tidy columns.
     """
     experiment = Experiment.model_validate_json(config_json)
-    points = expand(experiment)
-    point = points[unit.point]
+    point = point_at(experiment, unit.point)
     chain = build_chain(point.experiment)
     frame = chain.run(unit.n_replicates, seed=point.experiment.seed,
                       first_replicate=unit.first_replicate)
