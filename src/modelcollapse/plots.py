@@ -7,7 +7,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_error_by_policy", "plot_post_chain", "plot_post_fit", "summarise_errors"]
+__all__ = [
+    "plot_curves",
+    "plot_error_by_policy",
+    "plot_metric",
+    "plot_post_chain",
+    "plot_post_fit",
+    "summarise_errors",
+    "wants_log_scale",
+]
 
 
 def _pyplot():
@@ -106,5 +114,103 @@ def plot_error_by_policy(summary: pd.DataFrame, path: Path, theory: pd.DataFrame
         overlay.plot(g, s["mean"], color=colour, label=str(group))
     overlay.set(yscale="log", title="mean error, all policies", xlabel="generation")
     overlay.legend(fontsize=7)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def wants_log_scale(values: np.ndarray) -> bool:
+    """Log scale for positive values spanning more than two decades."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return bool(len(values)) and values.min() > 0 and values.max() / values.min() > 100
+
+
+def plot_metric(summary: pd.DataFrame, metric: str, path: Path, *, by: str = "label",
+                facet: str | None = None, band: str = "ci", theory: pd.DataFrame | None = None,
+                log: bool | None = None, title: str | None = None) -> Path:
+    """One metric across generations: a line per group, a band, and theory where given.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Rows ``metric, generation, mean, se, median, q025, q975`` and the ``by`` column.
+    metric : str
+    path : Path or file-like
+        Output; a path's suffix picks the format (png, svg, pdf).
+    by : str, default "label"
+        Column naming the groups (one line each, one colour each across panels).
+    facet : str or None
+        Column splitting the groups into side-by-side panels with a shared y axis.
+    band : {"ci", "quantiles"}, default "ci"
+        95% confidence band of the mean, or the 2.5–97.5% quantiles over
+        replicates drawn around the median.
+    theory : pandas.DataFrame or None
+        Rows ``<by>, [<facet>,] generation, value, theory`` overlaid in black:
+        solid for the exact prediction, dotted for approximations.
+    log : bool or None
+        Log y axis; ``None`` decides from the data (:func:`wants_log_scale`).
+    title : str or None
+    """
+    plt = _pyplot()
+    rows = summary[summary["metric"] == metric]
+    centre = "mean" if band == "ci" else "median"
+    low, high = ("mean_low", "mean_high") if band == "ci" else ("q025", "q975")
+    rows = rows.assign(mean_low=rows["mean"] - 1.96 * rows["se"],
+                       mean_high=rows["mean"] + 1.96 * rows["se"])
+    panels = [None] if facet is None else list(dict.fromkeys(rows[facet]))
+    groups = list(dict.fromkeys(rows[by]))
+    colours = plt.get_cmap("tab10").colors
+    colour_of = {group: colours[i % len(colours)] for i, group in enumerate(groups)}
+    ncols = 2 if len(panels) == 4 else min(3, len(panels))
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(6.4, 3.6 * ncols), 3.3 * nrows + 0.5),
+                             sharey=True, squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    use_log = log if log is not None else wants_log_scale(rows[centre])
+    labelled = set()
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        part = rows if panel is None else rows[rows[facet] == panel]
+        for group, line in part.groupby(by, sort=False):
+            colour = colour_of[group]
+            ax.fill_between(line["generation"], line[low], line[high], color=colour,
+                            alpha=0.2, linewidth=0)
+            ax.plot(line["generation"], line[centre], color=colour, lw=1.5,
+                    label=None if group in labelled else str(group))
+            labelled.add(group)
+        if theory is not None and len(theory):
+            lines = theory if panel is None else theory[theory[facet] == panel]
+            for (_, name), line in lines.groupby([by, "theory"], sort=False):
+                key = f"theory ({name})"
+                ax.plot(line["generation"], line["value"], color="black",
+                        ls="-" if name == "exact" else ":", lw=0.9,
+                        label=None if key in labelled else key)
+                labelled.add(key)
+        if use_log:
+            ax.set_yscale("log")
+        ax.set(xlabel="generation", title=str(panel) if panel is not None else "")
+    what = "mean (95% CI)" if band == "ci" else "median (2.5-97.5% of replicates)"
+    for row in axes:
+        row[0].set_ylabel(metric)
+    fig.suptitle(title or f"{metric}: {what}", fontsize=11)
+    fig.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_curves(grid: np.ndarray, truth: np.ndarray, curves: dict[int, np.ndarray], path: Path,
+                title: str) -> Path:
+    """The truth and fitted curves of selected generations (a regression gallery panel)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.2, 3.4))
+    ax.plot(grid, truth, color="black", lw=2, label="truth")
+    colours = plt.get_cmap("viridis")
+    for i, (generation, curve) in enumerate(sorted(curves.items())):
+        ax.plot(grid, curve, color=colours(i / max(len(curves) - 1, 1)), lw=1.2,
+                label=f"generation {generation}")
+    spread = np.ptp(truth) or 1.0
+    ax.set_ylim(truth.min() - spread, truth.max() + spread)
+    ax.set(xlabel="x", ylabel="y", title=title)
+    ax.legend(fontsize=7)
     fig.tight_layout()
     return _save(fig, path)

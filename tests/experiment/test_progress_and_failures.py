@@ -41,7 +41,7 @@ def test_a_full_disk_stops_the_run_cleanly_and_keeps_finished_units(tmp_path, mo
         return real_write(*args, **kwargs)
 
     monkeypatch.setattr(pq, "write_table", write_until_full)
-    with pytest.raises(RunError, match="No space left on device.*run again to resume"):
+    with pytest.raises(RunError, match=r"No space left on device.*run again to resume"):
         run_experiment(experiment, tmp_path, backend=SerialBackend(), quiet=True)
     monkeypatch.setattr(pq, "write_table", real_write)
     _, state = run_status(tmp_path / "full")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from modelcollapse.cli.demo import demo
+from modelcollapse.cli.plot import plot
 from modelcollapse.cli.query import query
+from modelcollapse.cli.report import report
 from modelcollapse.cli.run import run
 from modelcollapse.cli.status import status
 from modelcollapse.cli.validate import validate
@@ -21,6 +23,8 @@ app.command()(run)
 app.command()(validate)
 app.command()(status)
 app.command()(query)
+app.command()(plot)
+app.command()(report)
 
 
 @app.callback()

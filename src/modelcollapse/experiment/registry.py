@@ -23,7 +23,9 @@ _plugins_loaded = False
 
 def did_you_mean(name: str, choices) -> str:
     """Return `` (did you mean 'x'?)`` for the closest choice, or ``""``."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    choices = list(choices)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    close = close or [c for c in choices if name and c.startswith(name)][:1]
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -1,0 +1,48 @@
+"""Figures and self-contained HTML reports of run directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from modelcollapse.report.html import render_report
+from modelcollapse.report.runs import RunView
+
+__all__ = ["RunView", "plot_run", "write_report"]
+
+
+def write_report(runs: list[str | Path], out: str | Path, band: str = "ci") -> Path:
+    """Write the HTML report of one run (or a comparison of several) to ``out``."""
+    views = [RunView(Path(run)) for run in runs]
+    out = Path(out)
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_text(render_report(views, band), encoding="utf-8")
+    partial.replace(out)
+    return out
+
+
+def plot_run(run: str | Path, metric: str, out: str | Path, *, by: str | None = None,
+             band: str = "ci") -> Path:
+    """Draw one metric of a run across generations, with theory where it exists.
+
+    Parameters
+    ----------
+    run : str or Path
+        Run directory.
+    metric : str
+    out : str or Path
+        Figure file (png, svg or pdf).
+    by : str or None
+        A swept key: one line per value, pooling the other keys. ``None``: a
+        line per sweep point, with the theory overlay.
+    band : {"ci", "quantiles"}
+    """
+    from modelcollapse.plots import plot_metric
+    from modelcollapse.report.theory import theory_overlay
+
+    view = RunView(Path(run))
+    view.check_metric(metric)
+    if by is not None:
+        return plot_metric(view.summary_by(by), metric, Path(out), band=band)
+    theory = theory_overlay(view, metric)
+    theory = theory.assign(label=theory["point"].map(view.points))
+    return plot_metric(view.summary, metric, Path(out), band=band, theory=theory)
