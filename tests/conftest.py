@@ -1,6 +1,11 @@
-"""Shared helpers for the test suite."""
+"""Shared helpers and fixtures for the test suite."""
 
 import numpy as np
+import pytest
+
+from modelcollapse.experiment.backends import SerialBackend
+from modelcollapse.experiment.runner import run_experiment
+from modelcollapse.experiment.schema import parse_experiment
 
 
 def z_score(a: np.ndarray, b: np.ndarray) -> float:
@@ -23,3 +28,18 @@ def assert_same_rows(a, b) -> None:
             assert np.array_equal(x.to_numpy(), y.to_numpy(), equal_nan=x.dtype.kind == "f"), column
         else:
             assert (x.astype(str).to_numpy() == y.astype(str).to_numpy()).all(), column
+
+
+TRICKY = 'Escaping check: <script>window.pwned = 1</script> & "quotes" <b>not bold</b>'
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory):
+    """A finished run with a sweep, coefficients, theory and a description full of HTML."""
+    out = tmp_path_factory.mktemp("runs")
+    experiment = parse_experiment({
+        "name": "report-check", "description": TRICKY, "generations": 20, "replicates": 40,
+        "block": 20, "seed": 5, "metrics": ["mse_to_truth", "coefficients"],
+        "sweep": {"policy": ["replace", "accumulate"]}})
+    run_experiment(experiment, out, backend=SerialBackend(), quiet=True)
+    return out / "report-check"
