@@ -12,9 +12,9 @@ from modelcollapse import (
     Replace,
     cosine_world,
 )
+from modelcollapse.kernels.engine import choose_without_replacement
 from modelcollapse.kernels.polynomial import (
     cholesky_solve,
-    choose_without_replacement,
     sufficient_statistics,
     supports,
 )

@@ -1,13 +1,11 @@
 """Polynomial regression chains, all replicates at once.
 
-Arrays carry the replicate axis last, shape ``(n_items, R)``, so every step is
-a handful of whole-array numpy operations with no Python loop over replicates.
 Least squares goes through sufficient statistics: for monomials of the
 unit-interval variable u the normal matrix is the Hankel matrix of power sums
 Σuᵏ, and a small Cholesky factorisation is written out over the replicate
 axis (numpy's stacked LAPACK calls cost microseconds per tiny matrix).
 Accumulating all data is then a running sum of those statistics, exactly the
-fit on the concatenated data.
+fit on the concatenated data. The policies come from :mod:`.engine`.
 
 Random numbers come from the seed tree's block streams, so a block's results
 are reproducible, and agree in distribution (not digit for digit) with the
@@ -19,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from modelcollapse.kernels.engine import POLICIES, BatchedFamily, run_family
 from modelcollapse.metrics import Coefficients, MSEToTruth
 from modelcollapse.models.regression import (
     SINGULAR_RTOL,
@@ -27,20 +26,12 @@ from modelcollapse.models.regression import (
     unit_to_monomial_matrix,
     unit_vandermonde,
 )
-from modelcollapse.policies import (
-    Accumulate,
-    AccumulateSubsample,
-    FreshReal,
-    KeepOriginal,
-    Replace,
-)
-from modelcollapse.results import frame_from_arrays
-from modelcollapse.rng import Role, SeedTree
+from modelcollapse.rng import SeedTree
 from modelcollapse.worlds import RegressionWorld
 
-__all__ = ["cholesky_solve", "choose_without_replacement", "run_block", "supports"]
+__all__ = ["PolynomialFamily", "cholesky_solve", "run_block", "sufficient_statistics",
+           "supports"]
 
-_POLICIES = (Replace, Accumulate, AccumulateSubsample, FreshReal, KeepOriginal)
 _METRICS = (MSEToTruth, Coefficients)
 
 
@@ -49,7 +40,7 @@ def supports(chain) -> bool:
     return (
         type(chain.world) is RegressionWorld
         and type(chain.model) is PolynomialRegression
-        and type(chain.policy) in _POLICIES
+        and type(chain.policy) in POLICIES
         and all(type(m) in _METRICS for m in chain.metrics)
     )
 
@@ -130,199 +121,86 @@ def cholesky_solve(gram: np.ndarray, moments: np.ndarray) -> tuple[np.ndarray, n
     return coef, singular
 
 
-def choose_without_replacement(rng: np.random.Generator, n_items: int, size: int,
-                               n_replicates: int) -> np.ndarray:
-    """Pick ``size`` distinct indices below ``n_items`` for every replicate.
-
-    Draws with replacement and redraws collisions until none remain; the
-    process treats every item alike, so each subset is equally likely. Cost
-    grows with ``size``, not with ``n_items``.
-
-    Returns
-    -------
-    ndarray of int of shape (size, n_replicates)
-    """
-    if size > n_items:
-        raise ValueError(f"cannot choose {size} distinct items out of {n_items}")
-    index = rng.integers(n_items, size=(n_replicates, size))
-    while True:
-        index.sort(axis=1)
-        repeated = np.zeros_like(index, dtype=bool)
-        repeated[:, 1:] = index[:, 1:] == index[:, :-1]
-        n_repeated = int(repeated.sum())
-        if n_repeated == 0:
-            return index.T
-        index[repeated] = rng.integers(n_items, size=n_repeated)
-
-
-CHUNK = 4096
-"""Replicates processed together: small enough that a generation's arrays stay in cache."""
-
-
-class _Block:
-    """State of one chunk of replicates while the chain runs.
+class PolynomialFamily(BatchedFamily):
+    """Least-squares polynomials of the chain's degree; the state is (p, R) coefficients in u.
 
     Synthetic items enter the fit only through their sufficient statistics:
     labels ``Φc + σε`` give moments ``A c + σ Φᵀε`` with ``A = ΦᵀΦ``, so the
-    previous model is never evaluated item by item. Labels are materialised
-    only where a policy keeps items in a pool (accumulate-subsample).
+    previous model is never evaluated item by item unless a policy keeps items.
     """
 
-    def __init__(self, chain, tree: SeedTree, first_replicate: int, n_replicates: int):
-        self.chain = chain
-        self.world = chain.world
-        self.tree = tree
-        self.first = first_replicate
-        self.R = n_replicates
-        self.p = chain.model.degree + 1
-        self.domain = chain.model.domain
+    def __init__(self, chain, n_replicates: int):
+        super().__init__(chain, n_replicates)
+        world, model = chain.world, chain.model
+        self.world = world
+        self.p = model.degree + 1
+        self.domain = model.domain
         self.noise = chain.model_noise
         # One affine map from a uniform draw on [0, 1) straight to the unit interval.
-        low, high = self.world.domain
+        low, high = world.domain
         dlow, dhigh = self.domain
         self.scale = 2.0 * (high - low) / (dhigh - dlow)
         self.shift = (2.0 * low - dlow - dhigh) / (dhigh - dlow)
-        self.original: tuple[np.ndarray, np.ndarray] | None = None
-        self.pool_u: np.ndarray | None = None
-        self.pool_y: np.ndarray | None = None
-        self.pool_size = 0
-        self.running: tuple[np.ndarray, np.ndarray] | None = None
+        # MSE on the grid as a quadratic form around the grid's own least-squares
+        # projection of the truth: no cancellation, and no (R, n_grid) array.
+        grid_design = unit_vandermonde(to_unit_interval(world.grid, self.domain), self.p - 1)
+        truth = world.true_function(world.grid)
+        self.projection = np.linalg.lstsq(grid_design, truth, rcond=None)[0][:, np.newaxis]
+        self.residual = float(np.mean((grid_design @ self.projection[:, 0] - truth) ** 2))
+        self.grid_gram = grid_design.T @ grid_design / len(truth)
+        self.to_monomial = unit_to_monomial_matrix(self.p, *self.domain)
 
-    def stream(self, generation: int, role: Role) -> np.random.Generator:
-        return self.tree.block_stream(self.first, self.R, generation, role)
-
-    def real(self, n: int, generation: int) -> tuple[np.ndarray, np.ndarray]:
-        """Draw real items as the world does: inputs first, then noise."""
-        rng = self.stream(generation, Role.REAL)
+    def real(self, n, rng):  # noqa: D102
         low, high = self.world.domain
         x = low + (high - low) * rng.random((n, self.R))
         y = self.world.true_function(x) + self.world.noise * rng.standard_normal((n, self.R))
         return to_unit_interval(x, self.domain), y
 
-    def synthetic_inputs(self, n: int, generation: int) -> np.ndarray:
-        """Inputs the world draws for the previous models to label, on the unit interval."""
-        u = self.stream(generation, Role.INPUTS).random((n, self.R))
+    def _inputs(self, n, rng):
+        u = rng.random((n, self.R))
         u *= self.scale
         u += self.shift
         return u
 
-    def synthetic_noise(self, n: int, generation: int) -> np.ndarray:
-        """The previous models' label noise, σε."""
-        noise = self.stream(generation, Role.SAMPLE).standard_normal((n, self.R))
+    def _noise(self, n, rng):
+        noise = rng.standard_normal((n, self.R))
         noise *= self.noise
         return noise
 
-    def synthetic_statistics(self, n: int, generation: int, coef: np.ndarray):
-        """Sufficient statistics of ``n`` items labelled by the models ``coef`` (p, R)."""
-        u = self.synthetic_inputs(n, generation)
-        gram, noise_moments = sufficient_statistics(u, self.synthetic_noise(n, generation),
-                                                    self.p)
-        return gram, np.einsum("ijr,jr->ir", gram, coef) + noise_moments
-
-    def synthetic_items(self, n: int, generation: int, coef: np.ndarray):
-        """Items labelled by the models ``coef``, for policies that keep them."""
-        u = self.synthetic_inputs(n, generation)
-        y = np.polynomial.polynomial.polyval(u, coef, tensor=False)
-        y += self.synthetic_noise(n, generation)
+    def synthetic(self, state, n, inputs, sample):  # noqa: D102
+        u = self._inputs(n, inputs)
+        y = np.polynomial.polynomial.polyval(u, state, tensor=False)
+        y += self._noise(n, sample)
         return u, y
 
-    def add_to_pool(self, u: np.ndarray, y: np.ndarray) -> None:
-        if self.pool_u is None:
-            capacity = self.chain.n_samples * self.chain.n_generations
-            self.pool_u = np.empty((capacity, self.R))
-            self.pool_y = np.empty((capacity, self.R))
-        n = len(u)
-        self.pool_u[self.pool_size:self.pool_size + n] = u
-        self.pool_y[self.pool_size:self.pool_size + n] = y
-        self.pool_size += n
+    def synthetic_statistics(self, state, n, inputs, sample):  # noqa: D102
+        u = self._inputs(n, inputs)
+        gram, noise_moments = sufficient_statistics(u, self._noise(n, sample), self.p)
+        return gram, np.einsum("ijr,jr->ir", gram, state) + noise_moments
 
-    def training_statistics(self, generation: int, coef: np.ndarray):
-        """Sufficient statistics of generation ``generation``'s training set."""
-        policy, N, p = self.chain.policy, self.chain.n_samples, self.p
-        if generation == 1:
-            u, y = self.real(N, generation)
-            self.original = (u, y)
-            if isinstance(policy, AccumulateSubsample):
-                self.add_to_pool(u, y)
-            self.running = sufficient_statistics(u, y, p)
-            return self.running
-        n_synthetic = policy.n_new_synthetic(N)
-        if isinstance(policy, AccumulateSubsample):
-            self.add_to_pool(*self.synthetic_items(n_synthetic, generation, coef))
-            size = min(policy.budget or N, self.pool_size)
-            pick = choose_without_replacement(self.stream(generation, Role.POLICY),
-                                              self.pool_size, size, self.R)
-            return sufficient_statistics(np.take_along_axis(self.pool_u, pick, axis=0),
-                                         np.take_along_axis(self.pool_y, pick, axis=0), p)
-        gram, moments = self.synthetic_statistics(n_synthetic, generation, coef)
-        if isinstance(policy, Replace):
-            return gram, moments
-        if isinstance(policy, Accumulate):
-            self.running = (self.running[0] + gram, self.running[1] + moments)
-            return self.running
-        k = policy.n_real_items(N)
-        if isinstance(policy, FreshReal):
-            ur, yr = self.real(k, generation)
-        else:  # KeepOriginal
-            keys = self.stream(generation, Role.POLICY).random((N, self.R))
-            pick = np.argsort(keys, axis=0)[:k]
-            ur = np.take_along_axis(self.original[0], pick, axis=0)
-            yr = np.take_along_axis(self.original[1], pick, axis=0)
-        real_gram, real_moments = sufficient_statistics(ur, yr, p)
-        return gram + real_gram, moments + real_moments
+    def statistics(self, items):  # noqa: D102
+        return sufficient_statistics(*items, self.p)
+
+    def fit(self, stats):  # noqa: D102
+        return cholesky_solve(*stats)
+
+    def forget(self, state, dead):  # noqa: D102
+        state[:, dead] = np.nan
+        return state
+
+    def measure(self, state, out):  # noqa: D102
+        column = 0
+        for metric in self.chain.metrics:
+            if isinstance(metric, MSEToTruth):
+                delta = state - self.projection
+                out[:, column] = (np.einsum("ir,ij,jr->r", delta, self.grid_gram, delta)
+                                  + self.residual)
+                column += 1
+            else:  # Coefficients
+                out[:, column:column + self.p] = (self.to_monomial @ state).T
+                column += self.p
 
 
 def run_block(chain, tree: SeedTree, first_replicate: int, n_replicates: int) -> pd.DataFrame:
-    """Run replicates ``first_replicate … first_replicate + n_replicates - 1`` of ``chain``.
-
-    The block is processed in chunks of :data:`CHUNK` replicates, each drawing
-    from its own block stream, so results depend on the block's first
-    replicate and size, never on the machine or the backend.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Tidy rows (see :mod:`modelcollapse.results`).
-    """
-    G, R = chain.n_generations, n_replicates
-    names = chain.metric_names()
-    values = np.empty((G, R, len(names)))
-    degenerate = np.zeros((G, R), dtype=bool)
-    for start in range(0, R, CHUNK):
-        size = min(CHUNK, R - start)
-        block = _Block(chain, tree, first_replicate + start, size)
-        _run_chunk(block, values[:, start:start + size], degenerate[:, start:start + size])
-    replicates = np.arange(first_replicate, first_replicate + R)
-    return frame_from_arrays(values, names, replicates, degenerate)
-
-
-def _run_chunk(block: _Block, values: np.ndarray, degenerate: np.ndarray) -> None:
-    """Run every generation of one chunk, writing into ``values`` and ``degenerate``."""
-    chain, world, p = block.chain, block.world, block.p
-    # MSE on the grid as a quadratic form around the grid's own least-squares
-    # projection of the truth: no cancellation, and no (R, n_grid) array.
-    grid_design = unit_vandermonde(to_unit_interval(world.grid, block.domain), p - 1)
-    truth = world.true_function(world.grid)
-    projection, *_ = np.linalg.lstsq(grid_design, truth, rcond=None)
-    residual = float(np.mean((grid_design @ projection - truth) ** 2))
-    grid_gram = grid_design.T @ grid_design / len(truth)
-    to_monomial = unit_to_monomial_matrix(p, *block.domain)
-
-    dead = np.zeros(block.R, dtype=bool)
-    coef = np.zeros((p, block.R))
-    for g in range(1, chain.n_generations + 1):
-        gram, moments = block.training_statistics(g, coef)
-        coef, singular = cholesky_solve(gram, moments)
-        dead |= singular
-        coef[:, dead] = np.nan
-        degenerate[g - 1] = dead
-        column = 0
-        for metric in chain.metrics:
-            if isinstance(metric, MSEToTruth):
-                delta = coef - projection[:, np.newaxis]
-                values[g - 1, :, column] = (
-                    np.einsum("ir,ij,jr->r", delta, grid_gram, delta) + residual)
-                column += 1
-            else:  # Coefficients
-                values[g - 1, :, column:column + p] = (to_monomial @ coef).T
-                column += p
+    """Run a block of replicates of a polynomial chain (see :func:`.engine.run_family`)."""
+    return run_family(PolynomialFamily, chain, tree, first_replicate, n_replicates)

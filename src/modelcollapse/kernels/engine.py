@@ -1,0 +1,216 @@
+"""The batched policy engine: any family with additive sufficient statistics.
+
+A family describes its maths over a trailing replicate axis (every array is
+``(..., R)``): how the world draws real items, how a fitted state writes
+synthetic items, the additive sufficient statistics of a set of items, the
+fit from those statistics, and its metrics. The engine supplies the rest —
+every data policy, the seed tree's block streams, chunking, degenerate
+replicates and tidy rows — so a family written once gets replace,
+accumulate, accumulate-subsample, fresh real data and keep-original for free.
+
+Items are tuples of arrays with the item axis first: ``(n, ..., R)``.
+Statistics are tuples of arrays that add up over disjoint item sets.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+import pandas as pd
+
+from modelcollapse.policies import (
+    Accumulate,
+    AccumulateSubsample,
+    FreshReal,
+    KeepOriginal,
+    Replace,
+)
+from modelcollapse.results import frame_from_arrays
+from modelcollapse.rng import Role, SeedTree
+
+__all__ = ["CHUNK", "POLICIES", "BatchedFamily", "choose_without_replacement", "run_family"]
+
+CHUNK = 4096
+"""Replicates processed together: small enough that a generation's arrays stay in cache."""
+
+POLICIES = (Replace, Accumulate, AccumulateSubsample, FreshReal, KeepOriginal)
+
+Items = tuple[np.ndarray, ...]
+Stats = tuple[np.ndarray, ...]
+
+
+class BatchedFamily(ABC):
+    """One family's maths for ``R`` replicates at once.
+
+    Parameters
+    ----------
+    chain : Chain
+        The chain being run (world, model, metrics, sizes).
+    n_replicates : int
+        Replicates in this chunk, ``R``.
+    """
+
+    def __init__(self, chain, n_replicates: int):
+        self.chain = chain
+        self.R = n_replicates
+
+    @abstractmethod
+    def real(self, n: int, rng: np.random.Generator) -> Items:
+        """``n`` real items per replicate, drawn as the world draws them."""
+
+    @abstractmethod
+    def synthetic(self, state, n: int, inputs: np.random.Generator,
+                  sample: np.random.Generator) -> Items:
+        """``n`` items per replicate written by the fitted ``state``."""
+
+    @abstractmethod
+    def statistics(self, items: Items) -> Stats:
+        """Additive sufficient statistics of ``items``."""
+
+    def synthetic_statistics(self, state, n: int, inputs: np.random.Generator,
+                             sample: np.random.Generator) -> Stats:
+        """Statistics of ``n`` synthetic items; families may skip materialising them."""
+        return self.statistics(self.synthetic(state, n, inputs, sample))
+
+    @abstractmethod
+    def fit(self, stats: Stats):
+        """Return ``(state, singular)``: the fitted state and a bool (R,) of failed fits."""
+
+    @abstractmethod
+    def forget(self, state, dead: np.ndarray):
+        """Return ``state`` with the replicates marked ``dead`` set to NaN."""
+
+    @abstractmethod
+    def measure(self, state, out: np.ndarray) -> None:
+        """Write the chain's metrics, in ``chain.metric_names()`` order, into ``out`` (R, K)."""
+
+
+def choose_without_replacement(rng: np.random.Generator, n_items: int, size: int,
+                               n_replicates: int) -> np.ndarray:
+    """Pick ``size`` distinct indices below ``n_items`` for every replicate.
+
+    Draws with replacement and redraws collisions until none remain; the
+    process treats every item alike, so each subset is equally likely. Cost
+    grows with ``size``, not with ``n_items``.
+
+    Returns
+    -------
+    ndarray of int of shape (size, n_replicates)
+    """
+    if size > n_items:
+        raise ValueError(f"cannot choose {size} distinct items out of {n_items}")
+    index = rng.integers(n_items, size=(n_replicates, size))
+    while True:
+        index.sort(axis=1)
+        repeated = np.zeros_like(index, dtype=bool)
+        repeated[:, 1:] = index[:, 1:] == index[:, :-1]
+        n_repeated = int(repeated.sum())
+        if n_repeated == 0:
+            return index.T
+        index[repeated] = rng.integers(n_items, size=n_repeated)
+
+
+def _take(items: Items, pick: np.ndarray) -> Items:
+    """The items at ``pick`` (k, R), replicate by replicate."""
+    return tuple(np.take_along_axis(a, pick.reshape(pick.shape[:1] + (1,) * (a.ndim - 2)
+                                                    + pick.shape[1:]), axis=0) for a in items)
+
+
+def _add(a: Stats, b: Stats) -> Stats:
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+class _PolicyBlock:
+    """Builds each generation's training statistics for one chunk, policy by policy."""
+
+    def __init__(self, family: BatchedFamily, chain, tree: SeedTree, first: int):
+        self.family = family
+        self.chain = chain
+        self.tree = tree
+        self.first = first
+        self.original: Items | None = None
+        self.running: Stats | None = None
+        self.pool: Items | None = None
+        self.pool_size = 0
+
+    def stream(self, generation: int, role: Role) -> np.random.Generator:
+        return self.tree.block_stream(self.first, self.family.R, generation, role)
+
+    def _synthetic_streams(self, generation: int):
+        return self.stream(generation, Role.INPUTS), self.stream(generation, Role.SAMPLE)
+
+    def _add_to_pool(self, items: Items) -> None:
+        if self.pool is None:
+            capacity = self.chain.n_samples * self.chain.n_generations
+            self.pool = tuple(np.empty((capacity, *a.shape[1:])) for a in items)
+        n = len(items[0])
+        for store, a in zip(self.pool, items, strict=True):
+            store[self.pool_size:self.pool_size + n] = a
+        self.pool_size += n
+
+    def training_statistics(self, generation: int, state) -> Stats:
+        """Sufficient statistics of generation ``generation``'s training set."""
+        family, policy, N = self.family, self.chain.policy, self.chain.n_samples
+        if generation == 1:
+            self.original = family.real(N, self.stream(generation, Role.REAL))
+            if isinstance(policy, AccumulateSubsample):
+                self._add_to_pool(self.original)
+            self.running = family.statistics(self.original)
+            return self.running
+        n_synthetic = policy.n_new_synthetic(N)
+        if isinstance(policy, AccumulateSubsample):
+            self._add_to_pool(family.synthetic(state, n_synthetic,
+                                               *self._synthetic_streams(generation)))
+            size = min(policy.budget or N, self.pool_size)
+            pick = choose_without_replacement(self.stream(generation, Role.POLICY),
+                                              self.pool_size, size, family.R)
+            pool = tuple(a[:self.pool_size] for a in self.pool)
+            return family.statistics(_take(pool, pick))
+        stats = family.synthetic_statistics(state, n_synthetic,
+                                            *self._synthetic_streams(generation))
+        if isinstance(policy, Replace):
+            return stats
+        if isinstance(policy, Accumulate):
+            self.running = _add(self.running, stats)
+            return self.running
+        k = policy.n_real_items(N)
+        if isinstance(policy, FreshReal):
+            real = family.real(k, self.stream(generation, Role.REAL))
+        else:  # KeepOriginal: k of generation 1's items, without replacement
+            keys = self.stream(generation, Role.POLICY).random((N, family.R))
+            real = _take(self.original, np.argsort(keys, axis=0)[:k])
+        return _add(stats, family.statistics(real))
+
+
+def run_family(family_type: type[BatchedFamily], chain, tree: SeedTree, first_replicate: int,
+               n_replicates: int) -> pd.DataFrame:
+    """Run replicates ``first_replicate … first_replicate + n_replicates - 1`` of ``chain``.
+
+    The block is processed in chunks of :data:`CHUNK` replicates, each drawing
+    from its own block stream, so results depend on the block's first
+    replicate and size, never on the machine or the backend.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy rows (see :mod:`modelcollapse.results`).
+    """
+    G, R = chain.n_generations, n_replicates
+    names = chain.metric_names()
+    values = np.empty((G, R, len(names)))
+    degenerate = np.zeros((G, R), dtype=bool)
+    for start in range(0, R, CHUNK):
+        size = min(CHUNK, R - start)
+        family = family_type(chain, size)
+        block = _PolicyBlock(family, chain, tree, first_replicate + start)
+        dead = np.zeros(size, dtype=bool)
+        state = None
+        for g in range(1, G + 1):
+            state, singular = family.fit(block.training_statistics(g, state))
+            dead |= singular
+            state = family.forget(state, dead)
+            degenerate[g - 1, start:start + size] = dead
+            family.measure(state, values[g - 1, start:start + size])
+    replicates = np.arange(first_replicate, first_replicate + R)
+    return frame_from_arrays(values, names, replicates, degenerate)
