@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from modelcollapse.data import Dataset, Pool
+from modelcollapse.kernels import gaussian as gaussian_kernel
 from modelcollapse.kernels import polynomial as polynomial_kernel
 from modelcollapse.metrics import Coefficients, Metric, MSEToTruth
 from modelcollapse.models import DegenerateFitError
@@ -23,6 +24,9 @@ from modelcollapse.results import frame_from_rows
 from modelcollapse.rng import Role, SeedTree
 
 __all__ = ["Chain"]
+
+# Families with a batched kernel: each module offers supports(chain) and run_block(...).
+_KERNELS = (polynomial_kernel, gaussian_kernel)
 
 Engine = Literal["auto", "batched", "loop"]
 
@@ -109,18 +113,22 @@ class Chain:
         """
         if int(n_replicates) != n_replicates or n_replicates < 1:
             raise ValueError(f"n_replicates must be an integer >= 1, got {n_replicates}")
-        tree = SeedTree(seed)
-        batched = polynomial_kernel.supports(self)
-        if engine == "batched" and not batched:
-            raise ValueError("this chain has no batched kernel; use engine='loop' or 'auto'")
         if engine not in ("auto", "batched", "loop"):
             raise ValueError(f"engine must be 'auto', 'batched' or 'loop', got {engine!r}")
-        if batched and engine != "loop":
-            return polynomial_kernel.run_block(self, tree, first_replicate, n_replicates)
+        tree = SeedTree(seed)
+        kernel = self.kernel()
+        if engine == "batched" and kernel is None:
+            raise ValueError("this chain has no batched kernel; use engine='loop' or 'auto'")
+        if kernel is not None and engine != "loop":
+            return kernel.run_block(self, tree, first_replicate, n_replicates)
         rows = []
         for replicate in range(first_replicate, first_replicate + n_replicates):
             rows.extend(self._run_replicate(tree, replicate))
         return frame_from_rows(rows)
+
+    def kernel(self):
+        """The batched kernel module that can run this chain, or None."""
+        return next((k for k in _KERNELS if k.supports(self)), None)
 
     def metric_names(self) -> list[str]:
         """Names of the metrics recorded every generation, in order."""
@@ -130,7 +138,9 @@ class Chain:
                       generation: int) -> Dataset:
         world, policy, N = self.world, self.policy, self.n_samples
         n_synthetic = policy.n_new_synthetic(N)
-        X = world.draw_inputs(n_synthetic, rng=tree.stream(replicate, generation, Role.INPUTS))
+        X = None
+        if getattr(model, "conditional", True):  # the world draws inputs for the model to label
+            X = world.draw_inputs(n_synthetic, rng=tree.stream(replicate, generation, Role.INPUTS))
         new = model.sample(n_synthetic, rng=tree.stream(replicate, generation, Role.SAMPLE),
                            X=X, generation=generation - 1)
         fresh = world.sample(policy.n_fresh_real(N),

@@ -9,7 +9,8 @@ replicates and tidy rows — so a family written once gets replace,
 accumulate, accumulate-subsample, fresh real data and keep-original for free.
 
 Items are tuples of arrays with the item axis first: ``(n, ..., R)``.
-Statistics are tuples of arrays that add up over disjoint item sets.
+Statistics are tuples of arrays that :meth:`BatchedFamily.combine` merges over
+disjoint item sets (plain sums unless a family needs a stabler merge).
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ class BatchedFamily(ABC):
         """Statistics of ``n`` synthetic items; families may skip materialising them."""
         return self.statistics(self.synthetic(state, n, inputs, sample))
 
+    def combine(self, a: Stats, b: Stats) -> Stats:
+        """Statistics of the union of two disjoint item sets (plain sums by default)."""
+        return tuple(x + y for x, y in zip(a, b, strict=True))
+
     @abstractmethod
     def fit(self, stats: Stats):
         """Return ``(state, singular)``: the fitted state and a bool (R,) of failed fits."""
@@ -115,10 +120,6 @@ def _take(items: Items, pick: np.ndarray) -> Items:
     """The items at ``pick`` (k, R), replicate by replicate."""
     return tuple(np.take_along_axis(a, pick.reshape(pick.shape[:1] + (1,) * (a.ndim - 2)
                                                     + pick.shape[1:]), axis=0) for a in items)
-
-
-def _add(a: Stats, b: Stats) -> Stats:
-    return tuple(x + y for x, y in zip(a, b, strict=True))
 
 
 class _PolicyBlock:
@@ -172,7 +173,7 @@ class _PolicyBlock:
         if isinstance(policy, Replace):
             return stats
         if isinstance(policy, Accumulate):
-            self.running = _add(self.running, stats)
+            self.running = family.combine(self.running, stats)
             return self.running
         k = policy.n_real_items(N)
         if isinstance(policy, FreshReal):
@@ -180,7 +181,7 @@ class _PolicyBlock:
         else:  # KeepOriginal: k of generation 1's items, without replacement
             keys = self.stream(generation, Role.POLICY).random((N, family.R))
             real = _take(self.original, np.argsort(keys, axis=0)[:k])
-        return _add(stats, family.statistics(real))
+        return family.combine(stats, family.statistics(real))
 
 
 def run_family(family_type: type[BatchedFamily], chain, tree: SeedTree, first_replicate: int,

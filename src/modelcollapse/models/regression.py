@@ -100,6 +100,8 @@ class PolynomialRegression:
     domain: tuple[float, float] = (0.0, 1.0)
     coef_unit_: np.ndarray = field(init=False, repr=False, compare=False)
 
+    conditional = True
+
     def __post_init__(self) -> None:
         if int(self.degree) != self.degree or self.degree < 0:
             raise ValueError(f"degree must be a non-negative integer, got {self.degree}")

@@ -1,0 +1,95 @@
+"""Gaussian refit chains, all replicates at once (policies from :mod:`.engine`).
+
+Statistics are (count, mean, scatter matrix) merged with Chan's pairwise
+update rather than raw power sums: under collapse the variance falls by many
+orders of magnitude while the mean does not, and raw sums would cancel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from modelcollapse.kernels.engine import POLICIES, BatchedFamily, run_family
+from modelcollapse.metrics.distribution import GaussianMetric, gaussian_metrics
+from modelcollapse.models.density import GaussianModel, truncated_standard_normal
+from modelcollapse.rng import SeedTree
+from modelcollapse.worlds.gaussian import GaussianWorld
+
+__all__ = ["GaussianFamily", "run_block", "supports"]
+
+
+def supports(chain) -> bool:
+    """Whether this kernel can run ``chain``."""
+    return (type(chain.world) is GaussianWorld and type(chain.model) is GaussianModel
+            and type(chain.policy) in POLICIES
+            and all(type(m) is GaussianMetric for m in chain.metrics))
+
+
+class GaussianFamily(BatchedFamily):
+    """Gaussians refitted on their own samples; the state is (mean (d, R), cov (d, d, R))."""
+
+    def __init__(self, chain, n_replicates: int):
+        super().__init__(chain, n_replicates)
+        self.world = chain.world
+        self.d = chain.world.dim
+        self.ddof = chain.model.ddof
+        self.radius = chain.model.radius(self.d)
+        self.names = chain.metric_names()
+
+    def real(self, n, rng):  # noqa: D102
+        z = rng.standard_normal((n, self.d, self.R))
+        return (self.world.mean[:, np.newaxis] + np.einsum("ij,njr->nir", self.world.chol, z),)
+
+    def _usable(self, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``cov`` with dead (non-finite) replicates swapped for the identity, and the mask."""
+        finite = np.isfinite(cov).all(axis=(0, 1))
+        return np.where(finite, cov, np.eye(self.d)[:, :, np.newaxis]), finite
+
+    def synthetic(self, state, n, inputs, sample):  # noqa: D102
+        mean, cov = state
+        # Dead replicates have NaN means, so their samples stay NaN whatever the factor.
+        usable, _ = self._usable(cov)
+        chol = np.moveaxis(np.linalg.cholesky(np.moveaxis(usable, -1, 0)), 0, -1)  # (d, d, R)
+        z = truncated_standard_normal(sample, (n, self.d, self.R), self.radius)
+        return (mean + np.einsum("ijr,njr->nir", chol, z),)
+
+    def statistics(self, items):  # noqa: D102
+        (x,) = items
+        mean = x.mean(axis=0)
+        centred = x - mean
+        return (np.full(self.R, float(len(x))), mean,
+                np.einsum("nir,njr->ijr", centred, centred))
+
+    def combine(self, a, b):  # noqa: D102
+        (na, ma, sa), (nb, mb, sb) = a, b
+        n = na + nb
+        delta = mb - ma
+        return (n, ma + delta * nb / n,
+                sa + sb + delta[:, np.newaxis] * delta[np.newaxis, :] * na * nb / n)
+
+    def fit(self, stats):  # noqa: D102
+        n, mean, scatter = stats
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = scatter / (n - self.ddof)
+        usable, finite = self._usable(cov)
+        smallest = np.linalg.eigvalsh(np.moveaxis(usable, -1, 0))[:, 0]
+        singular = ~finite | ~(smallest > 0)
+        return (mean.copy(), cov), singular
+
+    def forget(self, state, dead):  # noqa: D102
+        mean, cov = state
+        mean[:, dead] = np.nan
+        cov[:, :, dead] = np.nan
+        return mean, cov
+
+    def measure(self, state, out):  # noqa: D102
+        mean, cov = state
+        values = gaussian_metrics(mean, cov, self.world.mean, self.world.cov, self.names)
+        for column, name in enumerate(self.names):
+            out[:, column] = values[name]
+
+
+def run_block(chain, tree: SeedTree, first_replicate: int, n_replicates: int) -> pd.DataFrame:
+    """Run a block of replicates of a Gaussian chain (see :func:`.engine.run_family`)."""
+    return run_family(GaussianFamily, chain, tree, first_replicate, n_replicates)

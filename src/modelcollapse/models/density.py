@@ -1,0 +1,132 @@
+"""Density models refitted on their own samples: the Gaussian (MLE or unbiased).
+
+Sampling can be biased towards typical outputs, as decoding tricks bias
+language models: ``truncate_sd`` keeps samples within k standard deviations
+(Mahalanobis radius k), ``keep_fraction`` keeps the highest-density fraction q.
+Both are drawn exactly, not by rejection: a uniform direction times a radius
+from the chi distribution restricted to the kept ball.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.stats import chi2
+
+from modelcollapse.data import Dataset
+from modelcollapse.models.regression import DegenerateFitError
+
+__all__ = ["GaussianModel", "truncated_standard_normal"]
+
+ESTIMATORS = {"mle": 0, "unbiased": 1}
+"""Estimator name → the ddof of its covariance."""
+
+
+def truncated_standard_normal(rng: np.random.Generator, shape: tuple[int, ...],
+                              radius: float | None) -> np.ndarray:
+    """Standard normal vectors along axis 1 of ``shape``, restricted to ``|z| <= radius``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    shape : tuple of int
+        ``(n, d)`` or ``(n, d, R)``; axis 1 holds the vector components.
+    radius : float or None
+        Largest Euclidean norm kept; ``None`` keeps everything.
+    """
+    z = rng.standard_normal(shape)
+    if radius is None:
+        return z
+    d = shape[1]
+    direction = z / np.linalg.norm(z, axis=1, keepdims=True)
+    radial_shape = (shape[0], 1, *shape[2:])
+    kept = chi2.cdf(radius**2, d)
+    r = np.sqrt(chi2.ppf(rng.random(radial_shape) * kept, d))
+    return direction * r
+
+
+@dataclass
+class GaussianModel:
+    """A Gaussian fitted by maximum likelihood or with the unbiased covariance.
+
+    Parameters
+    ----------
+    estimator : {"mle", "unbiased"}, default "mle"
+        Divide the scatter matrix by n (MLE) or by n − 1 (unbiased).
+    truncate_sd : float or None
+        Sample only within this Mahalanobis radius (k standard deviations).
+    keep_fraction : float or None
+        Sample only from the highest-density region of this probability.
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (d,)
+    cov_ : ndarray of shape (d, d)
+    """
+
+    estimator: str = "mle"
+    truncate_sd: float | None = None
+    keep_fraction: float | None = None
+    mean_: np.ndarray = field(init=False, repr=False, compare=False)
+    cov_: np.ndarray = field(init=False, repr=False, compare=False)
+
+    conditional = False
+
+    def __post_init__(self) -> None:
+        if self.estimator not in ESTIMATORS:
+            raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, "
+                             f"got {self.estimator!r}")
+        if self.truncate_sd is not None and self.keep_fraction is not None:
+            raise ValueError("give truncate_sd or keep_fraction, not both")
+        if self.truncate_sd is not None and not self.truncate_sd > 0:
+            raise ValueError(f"truncate_sd must be > 0, got {self.truncate_sd}")
+        if self.keep_fraction is not None and not 0 < self.keep_fraction <= 1:
+            raise ValueError(f"keep_fraction must lie in (0, 1], got {self.keep_fraction}")
+
+    @property
+    def ddof(self) -> int:
+        """0 for the MLE, 1 for the unbiased covariance."""
+        return ESTIMATORS[self.estimator]
+
+    def radius(self, dim: int) -> float | None:
+        """Mahalanobis radius that sampling is restricted to, or None."""
+        if self.truncate_sd is not None:
+            return self.truncate_sd
+        if self.keep_fraction is not None and self.keep_fraction < 1:
+            return float(np.sqrt(chi2.ppf(self.keep_fraction, dim)))
+        return None
+
+    def clone(self) -> GaussianModel:
+        """Return an unfitted copy with the same settings."""
+        return GaussianModel(self.estimator, self.truncate_sd, self.keep_fraction)
+
+    def fit(self, data: Dataset, *, rng: np.random.Generator | None = None) -> GaussianModel:
+        """Estimate mean and covariance. ``rng`` is unused: the fit is deterministic.
+
+        Raises
+        ------
+        DegenerateFitError
+            If the covariance is not positive definite (too few distinct points).
+        """
+        X = np.asarray(data.X, dtype=float).reshape(len(data), -1)
+        if len(X) <= self.ddof:
+            raise DegenerateFitError(f"{len(X)} point(s) cannot estimate a covariance")
+        mean = X.mean(axis=0)
+        centred = X - mean
+        cov = centred.T @ centred / (len(X) - self.ddof)
+        try:
+            np.linalg.cholesky(cov)
+        except np.linalg.LinAlgError:
+            raise DegenerateFitError(f"the covariance of {len(X)} points is not positive "
+                                     "definite") from None
+        self.mean_, self.cov_ = mean, cov
+        return self
+
+    def sample(self, n: int, *, rng: np.random.Generator, X: np.ndarray | None = None,
+               generation: int = 1) -> Dataset:
+        """Draw ``n`` items from the fitted Gaussian (with the sampling bias), shape (n, d)."""
+        d = len(self.mean_)
+        z = truncated_standard_normal(rng, (n, d), self.radius(d))
+        return Dataset.synthetic(self.mean_ + z @ np.linalg.cholesky(self.cov_).T, None,
+                                 generation)
