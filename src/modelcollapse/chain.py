@@ -77,6 +77,11 @@ class Chain:
                 f"degree {self.model.degree} needs at least {n_parameters} samples per "
                 f"generation, got {self.n_samples}: lower the degree or raise the samples"
             )
+        for metric in self.metrics:
+            if not metric.applies(self.model, self.world):
+                model, world = type(self.model).__name__, type(self.world).__name__
+                raise ValueError(f"metric {metric.name!r} cannot measure a {model} against a "
+                                 f"{world}: choose metrics of this family")
         budget = getattr(self.policy, "budget", None)
         if budget is not None and budget < n_parameters:
             raise ValueError(

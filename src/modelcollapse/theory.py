@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import digamma
+from scipy.stats import chi2
 
 from modelcollapse.kernels.polynomial import cholesky_solve, sufficient_statistics
 from modelcollapse.models.regression import to_unit_interval, unit_vandermonde
 
-__all__ = ["PolynomialChainTheory", "polynomial_chain_theory"]
+__all__ = ["PolynomialChainTheory", "gaussian_variance_theory", "polynomial_chain_theory"]
 
 
 @dataclass(frozen=True)
@@ -121,3 +123,56 @@ def polynomial_chain_theory(world, degree: int, n_samples: int, noise: float, *,
         slope_se=float(sigma2 * trace.std(ddof=1) / root_n),
         gaussian_slope=sigma2 * p / (n_samples - p - 1),
     )
+
+
+def gaussian_variance_theory(n_samples: int, variance: float, n_generations: int, *,
+                             estimator: str = "mle", dim: int = 1,
+                             radius: float | None = None) -> pd.DataFrame:
+    """Expected variance (and log-variance) of a Gaussian refitted on its own samples.
+
+    Shumailov et al., Nature 2024, Theorem 3.1 (also Bertrand et al. 2024): with M
+    samples a generation, E[Σ̂ | Σ] = (M − 1)/(M − ddof)·Σ, so the MLE variance falls
+    geometrically, E[σ²_g] = ((M − 1)/M)^g σ₀², while the unbiased one keeps
+    E[σ²_g] = σ₀². Sampling only within Mahalanobis radius r multiplies the
+    covariance of what the model writes by c = F_{d+2}(r²)/F_d(r²) (F_k the χ²_k
+    distribution function), so then E[σ²_g] = (c(M − 1)/(M − ddof))^g σ₀².
+
+    In one dimension without truncation, (M − ddof)σ̂²/σ² ~ χ²_{M−1} gives the
+    exact log-variance line: E[log σ²_g] = log σ₀² + g·(ψ((M − 1)/2) + log(2/(M − ddof))),
+    which falls linearly for both estimators: the median collapses even where the
+    mean does not.
+
+    Parameters
+    ----------
+    n_samples : int
+        M, items per generation (replace policy).
+    variance : float
+        σ₀², the true variance per dimension (isotropic truth).
+    n_generations : int
+    estimator : {"mle", "unbiased"}
+    dim : int, default 1
+    radius : float or None
+        Mahalanobis radius sampling is restricted to (see ``GaussianModel.radius``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``generation, metric, value, theory`` for ``variance`` and, where
+        exact, ``log_variance``.
+    """
+    ddof = {"mle": 0, "unbiased": 1}[estimator]
+    if n_samples <= 1 + ddof:
+        raise ValueError(f"the theory needs more than {1 + ddof} samples per generation")
+    shrink = 1.0 if radius is None else chi2.cdf(radius**2, dim + 2) / chi2.cdf(radius**2, dim)
+    generation = np.arange(1, n_generations + 1)
+    # Generation 1 fits real (untruncated) data; truncation acts from generation 2 on.
+    factor = (n_samples - 1) / (n_samples - ddof)
+    expected = variance * factor**generation * shrink ** np.maximum(generation - 1, 0)
+    frames = [pd.DataFrame({"generation": generation, "metric": "variance", "value": expected,
+                            "theory": "exact"})]
+    if dim == 1 and radius is None:
+        step = digamma((n_samples - 1) / 2) + np.log(2 / (n_samples - ddof))
+        frames.append(pd.DataFrame({"generation": generation, "metric": "log_variance",
+                                    "value": np.log(variance) + generation * step,
+                                    "theory": "exact"}))
+    return pd.concat(frames, ignore_index=True)

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from modelcollapse import policies as policy_classes
 from modelcollapse.experiment.registry import metrics, models, policies, worlds
 from modelcollapse.metrics import Coefficients, MSEToTruth
+from modelcollapse.metrics.distribution import GAUSSIAN_METRICS, GaussianMetric
 from modelcollapse.models import PolynomialRegression
+from modelcollapse.models.density import GaussianModel
 from modelcollapse.worlds import cosine_world
+from modelcollapse.worlds.gaussian import gaussian_world
+
+DEFAULT_METRICS = {
+    "polynomial": ["mse_to_truth", "coefficients"],
+    "gaussian": ["variance", "log_variance", "w2", "kl", "tail_mass"],
+}
+"""Metrics measured when an experiment names none, by model."""
 
 
 @worlds.register("cosine")
 def _cosine(noise: float = 0.1, n_grid: int = 100):
     """X ~ U[0, 1], y = cos(1.5πx) + N(0, noise²), errors on ``n_grid`` points."""
     return cosine_world(noise=noise, n_grid=n_grid)
+
+
+worlds.register("gaussian")(gaussian_world)
 
 
 @models.register("polynomial")
@@ -29,3 +43,14 @@ policies.register("keep-original")(policy_classes.KeepOriginal)
 
 metrics.register("mse_to_truth")(MSEToTruth)
 metrics.register("coefficients")(Coefficients)
+
+
+@models.register("gaussian")
+def _gaussian(estimator: str = "mle", truncate_sd: float | None = None,
+              keep_fraction: float | None = None):
+    """A Gaussian refitted by MLE or with the unbiased covariance, optionally truncated."""
+    return GaussianModel(estimator, truncate_sd, keep_fraction)
+
+
+for _name in GAUSSIAN_METRICS:
+    metrics.register(_name)(partial(GaussianMetric, _name))

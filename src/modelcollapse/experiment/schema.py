@@ -91,8 +91,9 @@ class Experiment(BaseModel):
         Curation steps applied to synthetic candidates, in order.
     sampling : dict
         How models generate (temperature, top-k …) for families that support it.
-    metrics : list of str
-        Registry names of the metrics measured every generation.
+    metrics : list of str or None
+        Registry names of the metrics measured every generation; ``None`` uses
+        the model's defaults.
     sweep : dict
         Dotted keys (``samples``, ``model.degree``, ``policy``) mapped to lists
         of values; the lists expand to their cartesian product, scalars broadcast.
@@ -112,7 +113,7 @@ class Experiment(BaseModel):
     policy: Component = Component(name="replace")
     filters: list[Component] = []
     sampling: dict[str, Any] = {}
-    metrics: list[str] = ["mse_to_truth", "coefficients"]
+    metrics: list[str] | None = None
     sweep: dict[str, Any] = {}
 
     _to_component = field_validator("world", "model", mode="before")(_component)

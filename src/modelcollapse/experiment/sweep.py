@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelcollapse.chain import Chain
-from modelcollapse.experiment import builtins as _builtins  # noqa: F401  (registers components)
+from modelcollapse.experiment import builtins as _builtins  # registers the components
 from modelcollapse.experiment import registry
 from modelcollapse.experiment.registry import did_you_mean
 from modelcollapse.experiment.schema import ConfigError, Experiment, parse_experiment
@@ -136,7 +136,13 @@ def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
         policy = registry.policies.build(experiment.policy.name, experiment.policy.params)
         for spec in experiment.filters:
             registry.filters.build(spec.name, spec.params)
-        metrics = tuple(registry.metrics.build(name, {}) for name in experiment.metrics)
+        names = experiment.metrics
+        if names is None:
+            names = _builtins.DEFAULT_METRICS.get(experiment.model.name)
+            if names is None:
+                raise ConfigError(f"{where}: the {experiment.model.name!r} model has no default "
+                                  "metrics; list them in 'metrics'")
+        metrics = tuple(registry.metrics.build(name, {}) for name in names)
         if experiment.filters:
             raise ConfigError(f"{where}: filters are not supported by the "
                               f"{experiment.model.name!r} family yet; remove them")

@@ -116,6 +116,9 @@ class GaussianMetric:
     def names(self, model) -> tuple[str, ...]:  # noqa: D102
         return (self.name,)
 
+    def applies(self, model, world) -> bool:  # noqa: D102
+        return hasattr(model, "estimator") and hasattr(world, "cov")
+
     def measure(self, model, world) -> dict[str, float]:  # noqa: D102
         values = gaussian_metrics(model.mean_[:, np.newaxis], model.cov_[:, :, np.newaxis],
                                   world.mean, world.cov, [self.name])

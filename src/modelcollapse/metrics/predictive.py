@@ -16,6 +16,9 @@ class Metric(Protocol):
     def names(self, model) -> tuple[str, ...]:
         """The metric names :meth:`measure` returns for models like ``model``."""
 
+    def applies(self, model, world) -> bool:
+        """Whether this metric can measure ``model`` against ``world``."""
+
     def measure(self, model, world) -> dict[str, float]:
         """Return ``{metric name: value}`` for one fitted model."""
 
@@ -29,6 +32,9 @@ class MSEToTruth:
     def names(self, model) -> tuple[str, ...]:  # noqa: D102
         return (self.name,)
 
+    def applies(self, model, world) -> bool:  # noqa: D102
+        return hasattr(model, "predict") and hasattr(world, "true_function")
+
     def measure(self, model, world) -> dict[str, float]:  # noqa: D102
         grid = world.grid
         error = model.predict(grid) - world.true_function(grid)
@@ -39,8 +45,13 @@ class MSEToTruth:
 class Coefficients:
     """The fitted coefficients of 1, x, x², … as ``coef_0``, ``coef_1`` and so on."""
 
+    name = "coefficients"
+
     def names(self, model) -> tuple[str, ...]:  # noqa: D102
         return tuple(f"coef_{k}" for k in range(model.degree + 1))
+
+    def applies(self, model, world) -> bool:  # noqa: D102
+        return hasattr(model, "degree")
 
     def measure(self, model, world) -> dict[str, float]:  # noqa: D102
         return {f"coef_{k}": float(c) for k, c in enumerate(model.coef_)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 from scipy.stats import chi2
 
 from modelcollapse.data import Dataset
@@ -35,10 +36,13 @@ def truncated_standard_normal(rng: np.random.Generator, shape: tuple[int, ...],
     radius : float or None
         Largest Euclidean norm kept; ``None`` keeps everything.
     """
-    z = rng.standard_normal(shape)
     if radius is None:
-        return z
+        return rng.standard_normal(shape)
     d = shape[1]
+    if d == 1:  # invert the normal distribution function on [-radius, radius]: one draw each
+        low = ndtr(-radius)
+        return ndtri(low + rng.random(shape) * (1 - 2 * low))
+    z = rng.standard_normal(shape)
     direction = z / np.linalg.norm(z, axis=1, keepdims=True)
     radial_shape = (shape[0], 1, *shape[2:])
     kept = chi2.cdf(radius**2, d)

@@ -124,7 +124,7 @@ def _metric_figures(view: RunView, band: str) -> str:
                                    label=theory["point"].map(facets[1]))
         image = _png(plot_metric, summary, metric, theory=theory, band=band,
                      facet=None if facets is None else "panel")
-        note = " The black lines are the closed-form prediction (SCIENCE.md §1)." if len(
+        note = " The black lines are the closed-form prediction (see SCIENCE.md)." if len(
             theory) else ""
         shaded = ("95% confidence band of the mean" if band == "ci"
                   else "2.5&ndash;97.5% of replicates")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from modelcollapse.experiment.sweep import build_chain
 from modelcollapse.models import PolynomialRegression
+from modelcollapse.models.density import GaussianModel
 from modelcollapse.policies import Replace
-from modelcollapse.theory import polynomial_chain_theory
+from modelcollapse.theory import gaussian_variance_theory, polynomial_chain_theory
 from modelcollapse.worlds import RegressionWorld
+from modelcollapse.worlds.gaussian import GaussianWorld
 
 __all__ = ["theory_overlay"]
 
@@ -23,8 +26,22 @@ def _polynomial_replace(chain, generations: int) -> pd.DataFrame | None:
     return prediction.frame(generations)
 
 
+def _gaussian_replace(chain, generations: int) -> pd.DataFrame | None:
+    world, model = chain.world, chain.model
+    if not (type(world) is GaussianWorld and type(model) is GaussianModel
+            and isinstance(chain.policy, Replace) and chain.n_samples > 1 + model.ddof):
+        return None
+    variance = world.cov[0, 0]
+    if not np.allclose(world.cov, variance * np.eye(world.dim)):
+        return None  # the closed form here is for an isotropic truth
+    return gaussian_variance_theory(chain.n_samples, variance, generations,
+                                    estimator=model.estimator, dim=world.dim,
+                                    radius=model.radius(world.dim))
+
+
 # metric name -> functions that return theory rows for a chain, or None when they don't apply
-_THEORIES = {"mse_to_truth": (_polynomial_replace,)}
+_THEORIES = {"mse_to_truth": (_polynomial_replace,), "variance": (_gaussian_replace,),
+             "log_variance": (_gaussian_replace,)}
 
 
 def theory_overlay(view, metric: str) -> pd.DataFrame:
