@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from modelcollapse.data import Dataset, Pool
+from modelcollapse.kernels import categorical as categorical_kernel
 from modelcollapse.kernels import gaussian as gaussian_kernel
 from modelcollapse.kernels import polynomial as polynomial_kernel
 from modelcollapse.metrics import Coefficients, Metric, MSEToTruth
@@ -26,7 +27,7 @@ from modelcollapse.rng import Role, SeedTree
 __all__ = ["Chain"]
 
 # Families with a batched kernel: each module offers supports(chain) and run_block(...).
-_KERNELS = (polynomial_kernel, gaussian_kernel)
+_KERNELS = (polynomial_kernel, gaussian_kernel, categorical_kernel)
 
 Engine = Literal["auto", "batched", "loop"]
 

@@ -12,7 +12,12 @@ from scipy.stats import chi2
 from modelcollapse.kernels.polynomial import cholesky_solve, sufficient_statistics
 from modelcollapse.models.regression import to_unit_interval, unit_vandermonde
 
-__all__ = ["PolynomialChainTheory", "gaussian_variance_theory", "polynomial_chain_theory"]
+__all__ = [
+    "PolynomialChainTheory",
+    "categorical_theory",
+    "gaussian_variance_theory",
+    "polynomial_chain_theory",
+]
 
 
 @dataclass(frozen=True)
@@ -176,3 +181,47 @@ def gaussian_variance_theory(n_samples: int, variance: float, n_generations: int
                                     "value": np.log(variance) + generation * step,
                                     "theory": "exact"}))
     return pd.concat(frames, ignore_index=True)
+
+
+def categorical_theory(probabilities: np.ndarray, n_samples: int,
+                       n_generations: int) -> pd.DataFrame:
+    """Expected diversity of a categorical law refitted by counting (replace, no decoding bias).
+
+    Refitting by counting M draws is Wright–Fisher resampling. Each
+    probability is a martingale, so the expected model mass of any fixed set
+    of categories (the rare set included) stays at its true value while most
+    replicates lose it; and E[p_v²] grows by p_v(1 − p_v)/M a generation, so the
+    Gini–Simpson index decays exactly as
+
+        E[1 − Σ p²]_g = (1 − Σ q²)·(1 − 1/M)^g.
+
+    After the first generation a category of probability q is missing with
+    probability (1 − q)^M (SCIENCE.md §2, "Discrete / tails"), so
+    E[support₁] = Σ_v (1 − (1 − q_v)^M); once lost, a category never returns.
+
+    Parameters
+    ----------
+    probabilities : ndarray of shape (V,)
+        The true law q.
+    n_samples : int
+        M, draws per generation.
+    n_generations : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``generation, metric, value, theory`` for ``gini_simpson`` and
+        ``rare_mass`` (every generation) and ``support_size`` (generation 1).
+    """
+    from modelcollapse.metrics.discrete import rare_set
+
+    q = np.asarray(probabilities, dtype=float)
+    generation = np.arange(1, n_generations + 1)
+    gini = (1 - np.sum(q**2)) * (1 - 1 / n_samples) ** generation
+    rare = np.full(n_generations, q[rare_set(q)].sum())
+    support = np.sum(1 - (1 - q) ** n_samples)
+    return pd.concat([
+        pd.DataFrame({"generation": generation, "metric": "gini_simpson", "value": gini}),
+        pd.DataFrame({"generation": generation, "metric": "rare_mass", "value": rare}),
+        pd.DataFrame({"generation": [1], "metric": ["support_size"], "value": [support]}),
+    ], ignore_index=True).assign(theory="exact")

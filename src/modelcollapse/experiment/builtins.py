@@ -7,15 +7,19 @@ from functools import partial
 from modelcollapse import policies as policy_classes
 from modelcollapse.experiment.registry import metrics, models, policies, worlds
 from modelcollapse.metrics import Coefficients, MSEToTruth
+from modelcollapse.metrics.discrete import CATEGORICAL_METRICS, CategoricalMetric
 from modelcollapse.metrics.distribution import GAUSSIAN_METRICS, GaussianMetric
 from modelcollapse.models import PolynomialRegression
+from modelcollapse.models.categorical import CategoricalModel
 from modelcollapse.models.density import GaussianModel
 from modelcollapse.worlds import cosine_world
+from modelcollapse.worlds.discrete import zipf_world
 from modelcollapse.worlds.gaussian import gaussian_world
 
 DEFAULT_METRICS = {
     "polynomial": ["mse_to_truth", "coefficients"],
     "gaussian": ["variance", "log_variance", "w2", "kl", "tail_mass"],
+    "categorical": ["support_size", "entropy", "gini_simpson", "lost_mass", "rare_mass"],
 }
 """Metrics measured when an experiment names none, by model."""
 
@@ -27,6 +31,7 @@ def _cosine(noise: float = 0.1, n_grid: int = 100):
 
 
 worlds.register("gaussian")(gaussian_world)
+worlds.register("zipf")(zipf_world)
 
 
 @models.register("polynomial")
@@ -54,3 +59,14 @@ def _gaussian(estimator: str = "mle", truncate_sd: float | None = None,
 
 for _name in GAUSSIAN_METRICS:
     metrics.register(_name)(partial(GaussianMetric, _name))
+
+
+@models.register("categorical")
+def _categorical(temperature: float = 1.0, top_k: int | None = None,
+                 top_p: float | None = None):
+    """Category frequencies by counting; decoding with temperature, top-k or top-p."""
+    return CategoricalModel(temperature, top_k, top_p)
+
+
+for _name in CATEGORICAL_METRICS:
+    metrics.register(_name)(partial(CategoricalMetric, _name))

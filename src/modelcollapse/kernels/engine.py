@@ -144,7 +144,7 @@ class _PolicyBlock:
     def _add_to_pool(self, items: Items) -> None:
         if self.pool is None:
             capacity = self.chain.n_samples * self.chain.n_generations
-            self.pool = tuple(np.empty((capacity, *a.shape[1:])) for a in items)
+            self.pool = tuple(np.empty((capacity, *a.shape[1:]), dtype=a.dtype) for a in items)
         n = len(items[0])
         for store, a in zip(self.pool, items, strict=True):
             store[self.pool_size:self.pool_size + n] = a
