@@ -17,6 +17,7 @@ import pandas as pd
 from modelcollapse.data import Dataset, Pool
 from modelcollapse.kernels import categorical as categorical_kernel
 from modelcollapse.kernels import gaussian as gaussian_kernel
+from modelcollapse.kernels import linear as linear_kernel
 from modelcollapse.kernels import polynomial as polynomial_kernel
 from modelcollapse.metrics import Coefficients, Metric, MSEToTruth
 from modelcollapse.models import DegenerateFitError
@@ -27,7 +28,7 @@ from modelcollapse.rng import Role, SeedTree
 __all__ = ["Chain"]
 
 # Families with a batched kernel: each module offers supports(chain) and run_block(...).
-_KERNELS = (polynomial_kernel, gaussian_kernel, categorical_kernel)
+_KERNELS = (polynomial_kernel, linear_kernel, gaussian_kernel, categorical_kernel)
 
 Engine = Literal["auto", "batched", "loop"]
 
@@ -145,12 +146,19 @@ class Chain:
         world, policy, N = self.world, self.policy, self.n_samples
         n_synthetic = policy.n_new_synthetic(N)
         X = None
-        if getattr(model, "conditional", True):  # the world draws inputs for the model to label
+        if getattr(world, "fixed_design", False):  # relabel generation 1's inputs
+            X = pool.original.X[:n_synthetic]
+        elif getattr(model, "conditional", True):  # the world draws inputs for the model to label
             X = world.draw_inputs(n_synthetic, rng=tree.stream(replicate, generation, Role.INPUTS))
         new = model.sample(n_synthetic, rng=tree.stream(replicate, generation, Role.SAMPLE),
                            X=X, generation=generation - 1)
-        fresh = world.sample(policy.n_fresh_real(N),
-                             rng=tree.stream(replicate, generation, Role.REAL))
+        n_fresh = policy.n_fresh_real(N)
+        fresh_rng = tree.stream(replicate, generation, Role.REAL)
+        if getattr(world, "fixed_design", False):  # fresh labels on the same inputs
+            X_fresh = pool.original.X[N - n_fresh:]
+            fresh = Dataset.real(X_fresh, world.label(X_fresh, rng=fresh_rng))
+        else:
+            fresh = world.sample(n_fresh, rng=fresh_rng)
         pool.add(new, generation)
         if len(fresh):
             pool.add(fresh, generation)

@@ -16,6 +16,7 @@ __all__ = [
     "PolynomialChainTheory",
     "categorical_theory",
     "gaussian_variance_theory",
+    "linear_regression_theory",
     "polynomial_chain_theory",
 ]
 
@@ -225,3 +226,42 @@ def categorical_theory(probabilities: np.ndarray, n_samples: int,
         pd.DataFrame({"generation": generation, "metric": "rare_mass", "value": rare}),
         pd.DataFrame({"generation": [1], "metric": ["support_size"], "value": [support]}),
     ], ignore_index=True).assign(theory="exact")
+
+
+def linear_regression_theory(dim: int, n_samples: int, noise: float, n_generations: int, *,
+                             accumulate: bool = False) -> pd.DataFrame:
+    """Expected excess risk ‖ŵ_n − w*‖² of least-squares chains with x ~ N(0, I_d).
+
+    Replace (fixed design, Gerstgrasser et al. 2024, "Is Model Collapse
+    Inevitable?", Theorem 1; fresh design, Dohmatob, Feng & Kempe 2024, "Model
+    Collapse Demystified", with T₀ = T and σ₀ = σ): every generation adds an
+    independent error of expected size σ²·E[tr((XᵀX)⁻¹)] = σ²d/(T − d − 1), so
+
+        E[excess_n] = σ²d/(T − d − 1) · n.
+
+    Accumulate with a fixed design (Gerstgrasser et al. 2024, Theorem 2): the
+    n-th model averages the n relabellings, and
+
+        E[excess_n] = σ²d/(T − d − 1) · Σ_{i ≤ n} 1/i²,
+
+    bounded by π²/6 times the first generation's error.
+
+    Parameters
+    ----------
+    dim : int
+        d.
+    n_samples : int
+        T, samples per generation; needs T > d + 1.
+    noise : float
+        σ.
+    n_generations : int
+    accumulate : bool, default False
+        The accumulate formula (fixed design) instead of replace.
+    """
+    if n_samples <= dim + 1:
+        raise ValueError(f"the expectation needs n_samples > dim + 1, got {n_samples}")
+    generation = np.arange(1, n_generations + 1)
+    unit = noise**2 * dim / (n_samples - dim - 1)
+    value = unit * (np.cumsum(1.0 / generation**2) if accumulate else generation)
+    return pd.DataFrame({"generation": generation, "metric": "excess_risk", "value": value,
+                         "theory": "exact"})

@@ -6,20 +6,23 @@ from functools import partial
 
 from modelcollapse import policies as policy_classes
 from modelcollapse.experiment.registry import metrics, models, policies, worlds
-from modelcollapse.metrics import Coefficients, MSEToTruth
+from modelcollapse.metrics import Coefficients, ExcessRisk, MSEToTruth
 from modelcollapse.metrics.discrete import CATEGORICAL_METRICS, CategoricalMetric
 from modelcollapse.metrics.distribution import GAUSSIAN_METRICS, GaussianMetric
 from modelcollapse.models import PolynomialRegression
 from modelcollapse.models.categorical import CategoricalModel
 from modelcollapse.models.density import GaussianModel
+from modelcollapse.models.linear import LinearRegression
 from modelcollapse.worlds import cosine_world
 from modelcollapse.worlds.discrete import zipf_world
 from modelcollapse.worlds.gaussian import gaussian_world
+from modelcollapse.worlds.linear import LinearWorld
 
 DEFAULT_METRICS = {
     "polynomial": ["mse_to_truth", "coefficients"],
     "gaussian": ["variance", "log_variance", "w2", "kl", "tail_mass"],
     "categorical": ["support_size", "entropy", "gini_simpson", "lost_mass", "rare_mass"],
+    "linear": ["excess_risk"],
 }
 """Metrics measured when an experiment names none, by model."""
 
@@ -32,6 +35,7 @@ def _cosine(noise: float = 0.1, n_grid: int = 100):
 
 worlds.register("gaussian")(gaussian_world)
 worlds.register("zipf")(zipf_world)
+worlds.register("linear")(LinearWorld)
 
 
 @models.register("polynomial")
@@ -48,6 +52,7 @@ policies.register("keep-original")(policy_classes.KeepOriginal)
 
 metrics.register("mse_to_truth")(MSEToTruth)
 metrics.register("coefficients")(Coefficients)
+metrics.register("excess_risk")(ExcessRisk)
 
 
 @models.register("gaussian")
@@ -70,3 +75,9 @@ def _categorical(temperature: float = 1.0, top_k: int | None = None,
 
 for _name in CATEGORICAL_METRICS:
     metrics.register(_name)(partial(CategoricalMetric, _name))
+
+
+@models.register("linear")
+def _linear(ridge: float = 0.0, noise: float | None = None):
+    """Least squares, or ridge with penalty ``ridge``; ``noise`` defaults to the world's."""
+    return LinearRegression(ridge, noise)

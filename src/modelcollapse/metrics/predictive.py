@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["Coefficients", "MSEToTruth", "Metric"]
+__all__ = ["Coefficients", "ExcessRisk", "MSEToTruth", "Metric"]
 
 
 class Metric(Protocol):
@@ -55,3 +55,19 @@ class Coefficients:
 
     def measure(self, model, world) -> dict[str, float]:  # noqa: D102
         return {f"coef_{k}": float(c) for k, c in enumerate(model.coef_)}
+
+
+@dataclass(frozen=True)
+class ExcessRisk:
+    """‖ŵ − w*‖²: the test error above the noise floor for x ~ N(0, I)."""
+
+    name = "excess_risk"
+
+    def names(self, model) -> tuple[str, ...]:  # noqa: D102
+        return (self.name,)
+
+    def applies(self, model, world) -> bool:  # noqa: D102
+        return hasattr(model, "ridge") and hasattr(world, "weights")
+
+    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+        return {self.name: float(np.sum((model.coef_ - world.weights) ** 2))}

@@ -8,10 +8,16 @@ import pandas as pd
 from modelcollapse.experiment.sweep import build_chain
 from modelcollapse.models import PolynomialRegression
 from modelcollapse.models.density import GaussianModel
-from modelcollapse.policies import Replace
-from modelcollapse.theory import gaussian_variance_theory, polynomial_chain_theory
+from modelcollapse.models.linear import LinearRegression
+from modelcollapse.policies import Accumulate, Replace
+from modelcollapse.theory import (
+    gaussian_variance_theory,
+    linear_regression_theory,
+    polynomial_chain_theory,
+)
 from modelcollapse.worlds import RegressionWorld
 from modelcollapse.worlds.gaussian import GaussianWorld
+from modelcollapse.worlds.linear import LinearWorld
 
 __all__ = ["theory_overlay"]
 
@@ -39,9 +45,23 @@ def _gaussian_replace(chain, generations: int) -> pd.DataFrame | None:
                                     radius=model.radius(world.dim))
 
 
+def _linear(chain, generations: int) -> pd.DataFrame | None:
+    world, model, policy = chain.world, chain.model, chain.policy
+    if not (type(world) is LinearWorld and type(model) is LinearRegression and model.ridge == 0
+            and chain.n_samples > world.dim + 1):
+        return None
+    if isinstance(policy, Replace):
+        return linear_regression_theory(world.dim, chain.n_samples, chain.model_noise,
+                                        generations)
+    if isinstance(policy, Accumulate) and world.fixed_design:
+        return linear_regression_theory(world.dim, chain.n_samples, chain.model_noise,
+                                        generations, accumulate=True)
+    return None
+
+
 # metric name -> functions that return theory rows for a chain, or None when they don't apply
 _THEORIES = {"mse_to_truth": (_polynomial_replace,), "variance": (_gaussian_replace,),
-             "log_variance": (_gaussian_replace,)}
+             "log_variance": (_gaussian_replace,), "excess_risk": (_linear,)}
 
 
 def theory_overlay(view, metric: str) -> pd.DataFrame:

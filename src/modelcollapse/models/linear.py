@@ -1,0 +1,78 @@
+"""Linear regression (least squares or ridge) with a Gaussian noise model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from modelcollapse.data import Dataset
+from modelcollapse.models.regression import DegenerateFitError
+
+__all__ = ["LinearRegression"]
+
+
+@dataclass
+class LinearRegression:
+    """y ≈ Xw, fitted by least squares, or ridge with penalty ``ridge``·‖w‖².
+
+    Parameters
+    ----------
+    ridge : float, default 0.0
+        Ridge penalty λ: w = (XᵀX + λI)⁻¹Xᵀy.
+    noise : float or None, default None
+        Noise added when the model labels inputs; ``None`` uses the world's.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (d,)
+    """
+
+    ridge: float = 0.0
+    noise: float | None = None
+    coef_: np.ndarray = field(init=False, repr=False, compare=False)
+
+    conditional = True
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.ridge) or self.ridge < 0:
+            raise ValueError(f"ridge must be a finite number >= 0, got {self.ridge}")
+        if self.noise is not None and (not np.isfinite(self.noise) or self.noise < 0):
+            raise ValueError(f"noise must be a finite number >= 0, got {self.noise}")
+
+    def clone(self) -> LinearRegression:
+        """Return an unfitted copy with the same settings."""
+        return LinearRegression(self.ridge, self.noise)
+
+    def fit(self, data: Dataset, *, rng: np.random.Generator | None = None) -> LinearRegression:
+        """Solve the (ridge) normal equations.
+
+        Raises
+        ------
+        DegenerateFitError
+            Without ridge, when the inputs do not determine w (fewer than d
+            independent rows).
+        """
+        X, y = np.asarray(data.X, float), np.asarray(data.y, float)
+        gram = X.T @ X + self.ridge * np.eye(X.shape[1])
+        try:
+            chol = np.linalg.cholesky(gram)
+        except np.linalg.LinAlgError:
+            raise DegenerateFitError(f"{len(X)} inputs cannot determine {X.shape[1]} "
+                                     "coefficients: add ridge or samples") from None
+        self.coef_ = np.linalg.solve(chol.T, np.linalg.solve(chol, X.T @ y))
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Xw."""
+        return np.asarray(X, float) @ self.coef_
+
+    def sample(self, n: int, *, rng: np.random.Generator, X: np.ndarray,
+               generation: int = 1) -> Dataset:
+        """Label the inputs ``X`` with the fit plus Gaussian noise."""
+        if len(X) != n:
+            raise ValueError(f"asked for {n} samples but got {len(X)} inputs")
+        if self.noise is None:
+            raise ValueError("noise is None: set it, or let a Chain fill in the world's noise")
+        return Dataset.synthetic(X, self.predict(X) + self.noise * rng.standard_normal(n),
+                                 generation)
