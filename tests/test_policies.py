@@ -9,6 +9,7 @@ from modelcollapse import (
     KeepOriginal,
     Pool,
     Replace,
+    WebScrape,
     parse_policy,
 )
 
@@ -87,3 +88,30 @@ def test_parse_policy_round_trips_labels(text, expected):
 def test_parse_policy_names_the_problem(text, message):
     with pytest.raises(ValueError, match=message):
         parse_policy(text)
+
+
+def test_web_scrape_shares_follow_their_schedules():
+    linear = WebScrape("linear", 0.1, 0.9, 4)
+    assert [linear.share(g) for g in (2, 4, 6, 20)] == pytest.approx([0.1, 0.5, 0.9, 0.9])
+    logistic = WebScrape("logistic", 0.0, 1.0, 10)
+    shares = [logistic.share(g) for g in range(2, 20)]
+    assert shares == sorted(shares) and logistic.share(7) == pytest.approx(0.5)
+    assert WebScrape("constant", end=0.3).share(50) == 0.3
+    assert linear.n_fresh_real(10, 4) == 5 and linear.n_new_synthetic(10, 4) == 10
+
+
+def test_web_scrape_builds_a_scrape_of_published_and_fresh_items():
+    pool, new = _pool()
+    fresh = Dataset.real(np.array([100.0, 101.0, 102.0, 103.0]), np.zeros(4))
+    train = WebScrape("constant", end=0.6).build(pool, new_synthetic=new, fresh_real=fresh,
+                                                  n_samples=10, rng=np.random.default_rng(0))
+    assert len(train) == 10 and np.sum(train.origin == 0) == 4
+    assert len(np.unique(train.X)) == 10 and train.X[train.origin > 0].min() >= 10
+
+
+@pytest.mark.parametrize("kwargs, message", [({"schedule": "cubic"}, "schedule"),
+                                             ({"end": 1.5}, r"\[0, 1\]"),
+                                             ({"horizon": 0}, "horizon")])
+def test_web_scrape_settings_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        WebScrape(**kwargs)

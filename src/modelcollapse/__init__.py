@@ -15,6 +15,7 @@ from modelcollapse.policies import (
     KeepOriginal,
     Policy,
     Replace,
+    WebScrape,
     parse_policy,
 )
 from modelcollapse.rng import Role, SeedTree
@@ -59,6 +60,7 @@ __all__ = [
     "Replace",
     "Role",
     "SeedTree",
+    "WebScrape",
     "__version__",
     "cosine_world",
     "load",

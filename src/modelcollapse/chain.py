@@ -144,7 +144,7 @@ class Chain:
     def _training_set(self, pool: Pool, model, tree: SeedTree, replicate: int,
                       generation: int) -> Dataset:
         world, policy, N = self.world, self.policy, self.n_samples
-        n_synthetic = policy.n_new_synthetic(N)
+        n_synthetic = policy.n_new_synthetic(N, generation)
         X = None
         if getattr(world, "fixed_design", False):  # relabel generation 1's inputs
             X = pool.original.X[:n_synthetic]
@@ -152,7 +152,7 @@ class Chain:
             X = world.draw_inputs(n_synthetic, rng=tree.stream(replicate, generation, Role.INPUTS))
         new = model.sample(n_synthetic, rng=tree.stream(replicate, generation, Role.SAMPLE),
                            X=X, generation=generation - 1)
-        n_fresh = policy.n_fresh_real(N)
+        n_fresh = policy.n_fresh_real(N, generation)
         fresh_rng = tree.stream(replicate, generation, Role.REAL)
         if getattr(world, "fixed_design", False):  # fresh labels on the same inputs
             X_fresh = pool.original.X[N - n_fresh:]

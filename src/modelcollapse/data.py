@@ -93,3 +93,7 @@ class Pool:
     def everything(self) -> Dataset:
         """All items in the pool."""
         return Dataset.concat(self.batches)
+
+    def synthetic(self) -> Dataset:
+        """Every item a model wrote (origin > 0)."""
+        return Dataset.concat([b for b in self.batches if len(b) and b.origin[0] != REAL])

@@ -22,6 +22,7 @@ __all__ = [
     "KeepOriginal",
     "Policy",
     "Replace",
+    "WebScrape",
     "parse_policy",
 ]
 
@@ -37,16 +38,16 @@ class Policy(ABC):
 
     name = "policy"
 
-    def n_real_items(self, n_samples: int) -> int:
-        """Number of real items (fresh or original) in a training set of ``n_samples``."""
+    def n_real_items(self, n_samples: int, generation: int = 2) -> int:
+        """Number of real items (fresh or original) in generation ``generation``'s training set."""
         return 0
 
-    def n_new_synthetic(self, n_samples: int) -> int:
-        """How many items the previous model writes each generation."""
-        return n_samples - self.n_real_items(n_samples)
+    def n_new_synthetic(self, n_samples: int, generation: int = 2) -> int:
+        """How many items the previous model writes for generation ``generation``."""
+        return n_samples - self.n_real_items(n_samples, generation)
 
-    def n_fresh_real(self, n_samples: int) -> int:
-        """How many fresh real items the world draws each generation."""
+    def n_fresh_real(self, n_samples: int, generation: int = 2) -> int:
+        """How many fresh real items the world draws for generation ``generation``."""
         return 0
 
     @abstractmethod
@@ -124,10 +125,10 @@ class FreshReal(Policy):
     def __post_init__(self) -> None:
         _check_fraction("fraction", self.fraction)
 
-    def n_real_items(self, n_samples: int) -> int:  # noqa: D102
+    def n_real_items(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
         return round(self.fraction * n_samples)
 
-    def n_fresh_real(self, n_samples: int) -> int:  # noqa: D102
+    def n_fresh_real(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
         return self.n_real_items(n_samples)
 
     def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
@@ -156,7 +157,7 @@ class KeepOriginal(Policy):
     def __post_init__(self) -> None:
         _check_fraction("fraction", self.fraction)
 
-    def n_real_items(self, n_samples: int) -> int:  # noqa: D102
+    def n_real_items(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
         return round(self.fraction * n_samples)
 
     def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
@@ -170,12 +171,86 @@ class KeepOriginal(Policy):
         return f"{self.name}({self.fraction:g})"
 
 
+SCHEDULES = ("constant", "linear", "logistic")
+
+
+@dataclass(frozen=True)
+class WebScrape(Policy):
+    """Each generation trains on a fresh scrape of a web that models increasingly write.
+
+    The scrape holds ``n_samples`` items: a share s_g of them drawn uniformly
+    from everything earlier models published (every model publishes
+    ``n_samples`` items), the rest fresh human-written data. The share follows
+    a schedule over generations g = 2, 3, …:
+
+    - ``constant``: s_g = ``end``;
+    - ``linear``: from ``start`` at generation 2 to ``end`` at generation
+      2 + ``horizon``, then flat;
+    - ``logistic``: from ``start`` towards ``end``, halfway at generation
+      2 + ``horizon``/2, an S-curve like adoption curves.
+
+    Parameters
+    ----------
+    schedule : {"constant", "linear", "logistic"}, default "linear"
+    start : float, default 0.0
+    end : float, default 0.5
+    horizon : int, default 10
+    """
+
+    schedule: str = "linear"
+    start: float = 0.0
+    end: float = 0.5
+    horizon: int = 10
+    name = "web-scrape"
+
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, "
+                             f"got {self.schedule!r}")
+        _check_fraction("start", self.start)
+        _check_fraction("end", self.end)
+        if int(self.horizon) != self.horizon or self.horizon < 1:
+            raise ValueError(f"horizon must be an integer >= 1, got {self.horizon}")
+
+    def share(self, generation: int) -> float:
+        """The model-written share s_g of generation ``generation``'s scrape."""
+        t = max(generation - 2, 0)
+        if self.schedule == "constant":
+            return self.end
+        if self.schedule == "linear":
+            return self.start + (self.end - self.start) * min(t / self.horizon, 1.0)
+        steepness = 8.0 / self.horizon  # from about 2% to 98% of the way over one horizon
+        return float(self.start + (self.end - self.start) / (
+            1 + np.exp(-steepness * (t - self.horizon / 2))))
+
+    def n_real_items(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
+        return n_samples - round(self.share(generation) * n_samples)
+
+    def n_new_synthetic(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
+        return n_samples
+
+    def n_fresh_real(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
+        return self.n_real_items(n_samples, generation)
+
+    def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
+        published = pool.synthetic()
+        k = n_samples - len(fresh_real)
+        scraped = published.take(rng.choice(len(published), size=k, replace=False))
+        return Dataset.concat([fresh_real, scraped])
+
+    @property
+    def label(self) -> str:  # noqa: D102
+        return (f"{self.name}({self.schedule}, {self.start:g}->{self.end:g}"
+                f"{'' if self.schedule == 'constant' else f' over {self.horizon}'})")
+
+
 _BY_NAME = {
     "replace": (Replace, None),
     "accumulate": (Accumulate, None),
     "accumulate-subsample": (AccumulateSubsample, "budget"),
     "fresh-real": (FreshReal, "fraction"),
     "keep-original": (KeepOriginal, "fraction"),
+    "web-scrape": (WebScrape, None),  # settings only as a table: {name = "web-scrape", …}
 }
 
 

@@ -8,6 +8,7 @@ from modelcollapse import (
     FreshReal,
     KeepOriginal,
     Replace,
+    WebScrape,
 )
 from modelcollapse.metrics.discrete import CATEGORICAL_METRICS, CategoricalMetric
 from modelcollapse.models.categorical import CategoricalModel
@@ -15,7 +16,8 @@ from modelcollapse.worlds.discrete import zipf_world
 from tests.conftest import z_score
 
 METRICS = tuple(CategoricalMetric(n) for n in CATEGORICAL_METRICS)
-POLICIES = [Replace(), Accumulate(), AccumulateSubsample(100), FreshReal(0.2), KeepOriginal(0.2)]
+POLICIES = [Replace(), Accumulate(), AccumulateSubsample(100), FreshReal(0.2), KeepOriginal(0.2),
+            WebScrape("linear", 0.0, 1.0, 5)]
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.label)

@@ -8,6 +8,7 @@ from modelcollapse import (
     FreshReal,
     KeepOriginal,
     Replace,
+    WebScrape,
 )
 from modelcollapse.metrics.distribution import GaussianMetric
 from modelcollapse.models.density import GaussianModel
@@ -15,7 +16,8 @@ from modelcollapse.worlds.gaussian import gaussian_world
 from tests.conftest import z_score
 
 METRICS = tuple(GaussianMetric(n) for n in ("log_variance", "w2", "tail_mass", "mean_error"))
-POLICIES = [Replace(), Accumulate(), AccumulateSubsample(15), FreshReal(0.2), KeepOriginal(0.2)]
+POLICIES = [Replace(), Accumulate(), AccumulateSubsample(15), FreshReal(0.2), KeepOriginal(0.2),
+            WebScrape("linear", 0.0, 1.0, 5)]
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.label)

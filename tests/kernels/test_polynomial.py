@@ -10,6 +10,7 @@ from modelcollapse import (
     KeepOriginal,
     PolynomialRegression,
     Replace,
+    WebScrape,
     cosine_world,
 )
 from modelcollapse.kernels.engine import choose_without_replacement
@@ -71,7 +72,8 @@ def test_the_runner_picks_the_kernel_only_where_it_applies():
         Chain(custom, model, n_generations=1).run(engine="batched")
 
 
-POLICIES = [Replace(), Accumulate(), AccumulateSubsample(40), FreshReal(0.2), KeepOriginal(0.2)]
+POLICIES = [Replace(), Accumulate(), AccumulateSubsample(40), FreshReal(0.2), KeepOriginal(0.2),
+            WebScrape("linear", 0.0, 1.0, 5)]
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.label)

@@ -49,6 +49,7 @@ policies.register("accumulate")(policy_classes.Accumulate)
 policies.register("accumulate-subsample")(policy_classes.AccumulateSubsample)
 policies.register("fresh-real")(policy_classes.FreshReal)
 policies.register("keep-original")(policy_classes.KeepOriginal)
+policies.register("web-scrape")(policy_classes.WebScrape)
 
 metrics.register("mse_to_truth")(MSEToTruth)
 metrics.register("coefficients")(Coefficients)

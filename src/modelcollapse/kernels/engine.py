@@ -26,6 +26,7 @@ from modelcollapse.policies import (
     FreshReal,
     KeepOriginal,
     Replace,
+    WebScrape,
 )
 from modelcollapse.results import frame_from_arrays
 from modelcollapse.rng import Role, SeedTree
@@ -35,7 +36,7 @@ __all__ = ["CHUNK", "POLICIES", "BatchedFamily", "choose_without_replacement", "
 CHUNK = 4096
 """Replicates processed together: small enough that a generation's arrays stay in cache."""
 
-POLICIES = (Replace, Accumulate, AccumulateSubsample, FreshReal, KeepOriginal)
+POLICIES = (Replace, Accumulate, AccumulateSubsample, FreshReal, KeepOriginal, WebScrape)
 
 Items = tuple[np.ndarray, ...]
 Stats = tuple[np.ndarray, ...]
@@ -159,7 +160,17 @@ class _PolicyBlock:
                 self._add_to_pool(self.original)
             self.running = family.statistics(self.original)
             return self.running
-        n_synthetic = policy.n_new_synthetic(N)
+        n_synthetic = policy.n_new_synthetic(N, generation)
+        if isinstance(policy, WebScrape):
+            # The pool holds only what models published; the rest of the scrape is fresh.
+            self._add_to_pool(family.synthetic(state, n_synthetic,
+                                               *self._synthetic_streams(generation)))
+            k = N - policy.n_fresh_real(N, generation)
+            fresh = family.real(N - k, self.stream(generation, Role.REAL))
+            pick = choose_without_replacement(self.stream(generation, Role.POLICY),
+                                              self.pool_size, k, family.R)
+            pool = tuple(a[:self.pool_size] for a in self.pool)
+            return self._statistics_of(fresh, _take(pool, pick))
         if isinstance(policy, AccumulateSubsample):
             self._add_to_pool(family.synthetic(state, n_synthetic,
                                                *self._synthetic_streams(generation)))
@@ -175,13 +186,21 @@ class _PolicyBlock:
         if isinstance(policy, Accumulate):
             self.running = family.combine(self.running, stats)
             return self.running
-        k = policy.n_real_items(N)
+        k = policy.n_real_items(N, generation)
         if isinstance(policy, FreshReal):
             real = family.real(k, self.stream(generation, Role.REAL))
         else:  # KeepOriginal: k of generation 1's items, without replacement
             keys = self.stream(generation, Role.POLICY).random((N, family.R))
             real = _take(self.original, np.argsort(keys, axis=0)[:k])
-        return family.combine(stats, family.statistics(real))
+        return stats if k == 0 else family.combine(stats, family.statistics(real))
+
+    def _statistics_of(self, *parts: Items) -> Stats:
+        """Combined statistics of the non-empty item sets among ``parts``."""
+        stats = [self.family.statistics(items) for items in parts if len(items[0])]
+        total = stats[0]
+        for more in stats[1:]:
+            total = self.family.combine(total, more)
+        return total
 
 
 def run_family(family_type: type[BatchedFamily], chain, tree: SeedTree, first_replicate: int,
