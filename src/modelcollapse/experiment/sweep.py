@@ -11,7 +11,7 @@ from modelcollapse.chain import Chain
 from modelcollapse.experiment import builtins as _builtins  # registers the components
 from modelcollapse.experiment import registry
 from modelcollapse.experiment.registry import did_you_mean
-from modelcollapse.experiment.schema import ConfigError, Experiment, parse_experiment
+from modelcollapse.experiment.schema import Component, ConfigError, Experiment, parse_experiment
 
 __all__ = ["Point", "build_chain", "expand", "point_at", "sweep_grid"]
 
@@ -34,7 +34,9 @@ class Point:
 
 
 def column_value(value: Any) -> Any:
-    """A value that fits a Parquet column of scalars."""
+    """A value that fits a Parquet column of scalars: components by label, tables as JSON."""
+    if isinstance(value, dict) and "name" in value:
+        return Component(**value).label()
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True)
     return value
