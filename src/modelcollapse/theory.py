@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma
-from scipy.stats import chi2
+from scipy.special import digamma, gammainc
 
 from modelcollapse.kernels.polynomial import cholesky_solve, sufficient_statistics
 from modelcollapse.models.regression import to_unit_interval, unit_vandermonde
@@ -169,7 +168,9 @@ def gaussian_variance_theory(n_samples: int, variance: float, n_generations: int
     ddof = {"mle": 0, "unbiased": 1}[estimator]
     if n_samples <= 1 + ddof:
         raise ValueError(f"the theory needs more than {1 + ddof} samples per generation")
-    shrink = 1.0 if radius is None else chi2.cdf(radius**2, dim + 2) / chi2.cdf(radius**2, dim)
+    # F_k(t) = P(k/2, t/2), the χ²_k distribution function
+    shrink = 1.0 if radius is None else (gammainc(dim / 2 + 1, radius**2 / 2)
+                                         / gammainc(dim / 2, radius**2 / 2))
     generation = np.arange(1, n_generations + 1)
     # Generation 1 fits real (untruncated) data; truncation acts from generation 2 on.
     factor = (n_samples - 1) / (n_samples - ddof)

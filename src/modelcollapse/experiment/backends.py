@@ -63,8 +63,10 @@ class PoolBackend(Backend):
 
     def __init__(self, workers: int):
         self.workers = workers
-        self.executor = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+        context = multiprocessing.get_context("forkserver")
+        # Import the unit code once in the fork server, not again in every worker.
+        context.set_forkserver_preload(["modelcollapse.experiment.units"])
+        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
     def run(self, task, config_json, units):  # noqa: D102
         # Keep a bounded number of tasks in flight so an interrupt loses little.

@@ -158,7 +158,11 @@ class RunDirectory:
         path = self.unit_path(unit)
         partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
         try:
-            pq.write_table(table, partial, write_page_checksum=True)
+            # Dictionary-encode only the text columns: numbers encode faster as plain values.
+            text = [f.name for f in table.schema
+                    if pa.types.is_dictionary(f.type) or pa.types.is_string(f.type)
+                    or pa.types.is_large_string(f.type)]
+            pq.write_table(table, partial, write_page_checksum=True, use_dictionary=text)
             partial.replace(path)
         except OSError as error:
             partial.unlink(missing_ok=True)

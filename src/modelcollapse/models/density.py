@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import ndtr, ndtri
-from scipy.stats import chi2
+from scipy.special import gammainc, gammaincinv, ndtr, ndtri
 
 from modelcollapse.data import Dataset
 from modelcollapse.models.regression import DegenerateFitError
@@ -45,8 +44,10 @@ def truncated_standard_normal(rng: np.random.Generator, shape: tuple[int, ...],
     z = rng.standard_normal(shape)
     direction = z / np.linalg.norm(z, axis=1, keepdims=True)
     radial_shape = (shape[0], 1, *shape[2:])
-    kept = chi2.cdf(radius**2, d)
-    r = np.sqrt(chi2.ppf(rng.random(radial_shape) * kept, d))
+    # χ²_d distribution function F(t) = P(d/2, t/2) (regularised lower gamma) and its inverse;
+    # scipy.special rather than scipy.stats, which takes a second to import in every worker.
+    kept = gammainc(d / 2, radius**2 / 2)
+    r = np.sqrt(2 * gammaincinv(d / 2, rng.random(radial_shape) * kept))
     return direction * r
 
 
@@ -98,7 +99,7 @@ class GaussianModel:
         if self.truncate_sd is not None:
             return self.truncate_sd
         if self.keep_fraction is not None and self.keep_fraction < 1:
-            return float(np.sqrt(chi2.ppf(self.keep_fraction, dim)))
+            return float(np.sqrt(2 * gammaincinv(dim / 2, self.keep_fraction)))
         return None
 
     def clone(self) -> GaussianModel:
