@@ -8,7 +8,8 @@ below, one replicate at a time, on the seed tree's per-replicate streams.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from copy import deepcopy
+from dataclasses import dataclass, field, is_dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -39,10 +40,12 @@ class Chain:
 
     Parameters
     ----------
-    world : RegressionWorld
-        Source of real data and of the truth the metrics compare against.
-    model : PolynomialRegression
-        Unfitted model; every generation fits a fresh clone of it.
+    world : object
+        Source of real data and of the truth the metrics compare against
+        (``sample(n, *, rng)``; conditional worlds also ``draw_inputs``).
+    model : object
+        Unfitted model with ``fit(data, *, rng)`` and ``sample(n, *, rng, X=None)``;
+        every generation fits a fresh copy (``clone()`` if it has one, else a deep copy).
     policy : Policy, default Replace()
         How each generation's training set is built from the pool.
     n_samples : int, default 30
@@ -150,8 +153,9 @@ class Chain:
             X = pool.original.X[:n_synthetic]
         elif getattr(model, "conditional", True):  # the world draws inputs for the model to label
             X = world.draw_inputs(n_synthetic, rng=tree.stream(replicate, generation, Role.INPUTS))
-        new = model.sample(n_synthetic, rng=tree.stream(replicate, generation, Role.SAMPLE),
-                           X=X, generation=generation - 1)
+        written = model.sample(n_synthetic, rng=tree.stream(replicate, generation, Role.SAMPLE),
+                               X=X)
+        new = Dataset.synthetic(written.X, written.y, generation - 1)
         n_fresh = policy.n_fresh_real(N, generation)
         fresh_rng = tree.stream(replicate, generation, Role.REAL)
         if getattr(world, "fixed_design", False):  # fresh labels on the same inputs
@@ -168,7 +172,7 @@ class Chain:
     def _run_replicate(self, tree: SeedTree, replicate: int) -> list[tuple]:
         """The loop itself, for one replicate: fit, measure, write, pool, repeat."""
         template = self.model
-        if getattr(template, "noise", 0) is None:
+        if getattr(template, "noise", 0) is None and is_dataclass(template):
             template = replace(template, noise=self.world.noise)
         pool = Pool()
         model = None
@@ -181,8 +185,8 @@ class Chain:
             else:
                 train = self._training_set(pool, model, tree, replicate, generation)
             try:
-                model = template.clone().fit(
-                    train, rng=tree.stream(replicate, generation, Role.FIT))
+                fresh = template.clone() if hasattr(template, "clone") else deepcopy(template)
+                model = fresh.fit(train, rng=tree.stream(replicate, generation, Role.FIT))
             except DegenerateFitError:
                 # The chain cannot go on without a model: the rest is recorded as degenerate.
                 rows += [(replicate, g, name, np.nan, "degenerate")

@@ -95,8 +95,10 @@ class AccumulateSubsample(Policy):
     name = "accumulate-subsample"
 
     def __post_init__(self) -> None:
-        if self.budget is not None and self.budget < 1:
-            raise ValueError(f"budget must be at least 1, got {self.budget}")
+        if self.budget is not None and (isinstance(self.budget, bool)
+                                        or not isinstance(self.budget, int | np.integer)
+                                        or self.budget < 1):
+            raise ValueError(f"budget must be an integer of at least 1, got {self.budget!r}")
 
     def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
         everything = pool.everything()
@@ -256,6 +258,9 @@ _BY_NAME = {
 
 def parse_policy(text: str) -> Policy:
     """Build a policy from its label, e.g. ``"replace"`` or ``"fresh-real(0.1)"``.
+
+    Policies with several settings (web-scrape) take their defaults here; give
+    their settings as a table in experiment files.
 
     Raises
     ------

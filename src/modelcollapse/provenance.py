@@ -19,13 +19,21 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _git_commit() -> str | None:
+def _git(*args: str) -> str | None:
     try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+        done = subprocess.run(["git", *args], capture_output=True, text=True,
                               cwd=Path(__file__).parent, timeout=5, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None
+
+
+def _git_commit() -> str | None:
+    """The checkout's commit (``-dirty`` if modified), only if it is modelcollapse's own."""
+    top = _git("rev-parse", "--show-toplevel")
+    if top is None or not (Path(top) / "src" / "modelcollapse").is_dir():
+        return None  # installed inside some other repository
+    return _git("describe", "--always", "--dirty", "--abbrev=40")
 
 
 def environment() -> dict:

@@ -109,7 +109,7 @@ class DaskBackend(Backend):
                 self.client = Client(self.cluster)
             else:
                 self.client = Client(address, timeout=timeout)
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, ValueError) as error:
             if self.cluster is not None:
                 self.cluster.close()
             raise UsageError(f"cannot reach the Dask scheduler at {address} ({error}); check "

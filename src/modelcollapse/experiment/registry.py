@@ -87,8 +87,9 @@ class Registry:
         names = self.names()
         if name not in self._factories:
             known = ", ".join(names) or "none yet"
+            plural = "policies" if self.kind == "policy" else f"{self.kind}s"
             raise KeyError(f"unknown {self.kind} {name!r}{did_you_mean(name, names)}; "
-                           f"known {self.kind}s: {known}")
+                           f"known {plural}: {known}")
         return self._factories[name]
 
     def parameters(self, name: str) -> dict[str, inspect.Parameter]:

@@ -63,16 +63,17 @@ def run_experiment(experiment: Experiment, out: str | Path = "runs", *,
     """
     _, units = plan(experiment, source)
     run = RunDirectory(Path(out) / experiment.name)
-    run.open(experiment)
     config_hash = experiment.config_hash()
-    status = run.status(units, config_hash, verify_data=True)
-    todo = status.pending + status.broken
-    backend = backend or make_backend(n_units=max(len(todo), 1))
-    config_json = experiment.model_dump_json()
-    with backend, Progress(len(todo), len(status.done), quiet=quiet) as progress:
-        for unit, frame in backend.run(run_unit, config_json, todo):
-            run.write_unit(unit, frame, config_hash)
-            progress.advance()
+    backend = backend or make_backend(n_units=len(units))
+    with backend:  # closed however the run ends, a refused run directory included
+        run.open(experiment)
+        status = run.status(units, config_hash, verify_data=True)
+        todo = status.pending + status.broken
+        config_json = experiment.model_dump_json()
+        with Progress(len(todo), len(status.done), quiet=quiet) as progress:
+            for unit, frame in backend.run(run_unit, config_json, todo):
+                run.write_unit(unit, frame, config_hash)
+                progress.advance()
     run.finish()
     return RunSummary(run.path, len(units), len(todo), len(status.done), len(status.broken))
 

@@ -130,8 +130,12 @@ class Experiment(BaseModel):
         return self.block or min(self.replicates, 1000)
 
     def config_hash(self) -> str:
-        """SHA-256 of the canonical JSON of the resolved configuration."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """SHA-256 of the canonical JSON of everything that shapes the results.
+
+        The description is left out, so rewording it does not orphan a run.
+        """
+        canonical = json.dumps(self.model_dump(mode="json", exclude={"description"}),
+                               sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -192,8 +196,8 @@ def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
     node = data
     for part in parts[:-1]:
         child = node.setdefault(part, {})
-        if isinstance(child, str):  # a bare component name becomes a table
-            child = node[part] = {"name": child}
+        if isinstance(child, str):  # a bare name or a policy label becomes a table
+            child = node[part] = _policy(child) if part == "policy" else {"name": child}
         if not isinstance(child, dict):
             raise ConfigError(f"--set {key}: {part!r} is not a table")
         node = child

@@ -26,6 +26,7 @@ __all__ = ["RunDirectory", "RunError", "Unit", "UnitStatus"]
 FORMAT_VERSION = 1
 _META_UNIT = b"modelcollapse.unit"
 _META_HASH = b"modelcollapse.config_hash"
+_META_ROWS = b"modelcollapse.rows"
 
 
 class RunError(UsageError):
@@ -129,10 +130,12 @@ class RunDirectory:
                 record = {"format_version": FORMAT_VERSION, "config_hash": config_hash,
                           "config": experiment.model_dump(mode="json"), "started": now(),
                           "finished": None, **environment()}
-            self.units_dir.mkdir(parents=True, exist_ok=True)
+            # The record first: a crash right after it leaves a run that resumes.
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._write_record(record)
+            self.units_dir.mkdir(exist_ok=True)
             for leftover in self.units_dir.glob(".*.partial*"):
                 leftover.unlink()
-            self._write_record(record)
         except OSError as error:
             raise RunError(f"{self.path}: cannot write there ({error.strerror}); "
                            "choose another --out") from None
@@ -153,7 +156,7 @@ class RunDirectory:
         """Write a finished unit atomically (temporary name, then rename)."""
         table = pa.Table.from_pandas(frame, preserve_index=False)
         metadata = {**(table.schema.metadata or {}), _META_UNIT: unit.id.encode(),
-                    _META_HASH: config_hash.encode()}
+                    _META_HASH: config_hash.encode(), _META_ROWS: str(table.num_rows).encode()}
         table = table.replace_schema_metadata(metadata)
         path = self.unit_path(unit)
         partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
@@ -178,7 +181,9 @@ class RunDirectory:
         try:
             metadata = pq.read_metadata(path)
             kv = metadata.metadata or {}
-            if kv.get(_META_UNIT) != unit.id.encode() or kv.get(_META_HASH) != config_hash.encode():
+            if (kv.get(_META_UNIT) != unit.id.encode()
+                    or kv.get(_META_HASH) != config_hash.encode()
+                    or kv.get(_META_ROWS) != str(metadata.num_rows).encode()):
                 return False
             if verify_data:
                 pq.read_table(path, page_checksum_verification=True)

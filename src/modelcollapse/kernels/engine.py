@@ -6,7 +6,8 @@ synthetic items, the additive sufficient statistics of a set of items, the
 fit from those statistics, and its metrics. The engine supplies the rest —
 every data policy, the seed tree's block streams, chunking, degenerate
 replicates and tidy rows — so a family written once gets replace,
-accumulate, accumulate-subsample, fresh real data and keep-original for free.
+accumulate, accumulate-subsample, fresh real data, keep-original and the
+web-scrape schedule for free.
 
 Items are tuples of arrays with the item axis first: ``(n, ..., R)``.
 Statistics are tuples of arrays that :meth:`BatchedFamily.combine` merges over
@@ -179,12 +180,14 @@ class _PolicyBlock:
                                               self.pool_size, size, family.R)
             pool = tuple(a[:self.pool_size] for a in self.pool)
             return family.statistics(_take(pool, pick))
-        stats = family.synthetic_statistics(state, n_synthetic,
-                                            *self._synthetic_streams(generation))
+        parts = []
+        if n_synthetic:
+            parts.append(family.synthetic_statistics(state, n_synthetic,
+                                                     *self._synthetic_streams(generation)))
         if isinstance(policy, Replace):
-            return stats
+            return parts[0]
         if isinstance(policy, Accumulate):
-            self.running = family.combine(self.running, stats)
+            self.running = family.combine(self.running, parts[0])
             return self.running
         k = policy.n_real_items(N, generation)
         if isinstance(policy, FreshReal):
@@ -192,11 +195,16 @@ class _PolicyBlock:
         else:  # KeepOriginal: k of generation 1's items, without replacement
             keys = self.stream(generation, Role.POLICY).random((N, family.R))
             real = _take(self.original, np.argsort(keys, axis=0)[:k])
-        return stats if k == 0 else family.combine(stats, family.statistics(real))
+        if k:
+            parts.append(family.statistics(real))
+        return self._combine(parts)
 
     def _statistics_of(self, *parts: Items) -> Stats:
         """Combined statistics of the non-empty item sets among ``parts``."""
-        stats = [self.family.statistics(items) for items in parts if len(items[0])]
+        return self._combine([self.family.statistics(items) for items in parts
+                              if len(items[0])])
+
+    def _combine(self, stats: list[Stats]) -> Stats:
         total = stats[0]
         for more in stats[1:]:
             total = self.family.combine(total, more)

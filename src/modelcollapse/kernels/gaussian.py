@@ -13,6 +13,7 @@ import pandas as pd
 from modelcollapse.kernels.engine import POLICIES, BatchedFamily, run_family
 from modelcollapse.metrics.distribution import GaussianMetric, gaussian_metrics
 from modelcollapse.models.density import GaussianModel, truncated_standard_normal
+from modelcollapse.models.regression import SINGULAR_RTOL
 from modelcollapse.rng import SeedTree
 from modelcollapse.worlds.gaussian import GaussianWorld
 
@@ -73,8 +74,10 @@ class GaussianFamily(BatchedFamily):
         with np.errstate(invalid="ignore", divide="ignore"):
             cov = scatter / (n - self.ddof)
         usable, finite = self._usable(cov)
-        smallest = np.linalg.eigvalsh(np.moveaxis(usable, -1, 0))[:, 0]
-        singular = ~finite | ~(smallest > 0)
+        eigenvalues = np.linalg.eigvalsh(np.moveaxis(usable, -1, 0))
+        # Relative tolerance, as for the regression kernels: a covariance whose
+        # condition number passes 1/SINGULAR_RTOL² would not factorise reliably.
+        singular = ~finite | ~(eigenvalues[:, 0] > SINGULAR_RTOL**2 * eigenvalues[:, -1])
         return (mean.copy(), cov), singular
 
     def forget(self, state, dead):  # noqa: D102

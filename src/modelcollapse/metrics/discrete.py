@@ -42,6 +42,7 @@ def categorical_metrics(p: np.ndarray, truth: np.ndarray, names) -> dict[str, np
     if len(p) < V:
         p = np.concatenate([p, np.zeros((V - len(p), p.shape[1]))])
     out = {}
+    dead = np.where(np.isnan(p).any(axis=0), np.nan, 1.0)   # NaN for dead replicates
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(p > 0, p * np.log(p), 0.0)
         for name in names:
@@ -49,12 +50,12 @@ def categorical_metrics(p: np.ndarray, truth: np.ndarray, names) -> dict[str, np
                 out[name] = np.where(np.isnan(p).any(axis=0), np.nan,
                                      np.count_nonzero(p > 0, axis=0).astype(float))
             elif name == "entropy":
-                out[name] = -plogp.sum(axis=0)
+                out[name] = -plogp.sum(axis=0) * dead
             elif name == "gini_simpson":
                 out[name] = 1.0 - np.sum(p**2, axis=0)
             elif name == "kl_to_truth":
-                out[name] = np.sum(plogp - np.where(p > 0, p * np.log(truth)[:, None], 0.0),
-                                   axis=0)
+                out[name] = dead * np.sum(
+                    plogp - np.where(p > 0, p * np.log(truth)[:, None], 0.0), axis=0)
             elif name == "lost_mass":
                 out[name] = np.where(np.isnan(p).any(axis=0), np.nan,
                                      np.sum(np.where(p > 0, 0.0, truth[:, None]), axis=0))

@@ -33,7 +33,8 @@ class MSEToTruth:
         return (self.name,)
 
     def applies(self, model, world) -> bool:  # noqa: D102
-        return hasattr(model, "predict") and hasattr(world, "true_function")
+        return (hasattr(model, "predict") and hasattr(world, "true_function")
+                and hasattr(world, "grid"))
 
     def measure(self, model, world) -> dict[str, float]:  # noqa: D102
         grid = world.grid

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import gammainc, gammaincinv, ndtr, ndtri
 
 from modelcollapse.data import Dataset
-from modelcollapse.models.regression import DegenerateFitError
+from modelcollapse.models.regression import SINGULAR_RTOL, DegenerateFitError
 
 __all__ = ["GaussianModel", "truncated_standard_normal"]
 
@@ -120,11 +120,10 @@ class GaussianModel:
         mean = X.mean(axis=0)
         centred = X - mean
         cov = centred.T @ centred / (len(X) - self.ddof)
-        try:
-            np.linalg.cholesky(cov)
-        except np.linalg.LinAlgError:
+        eigenvalues = np.linalg.eigvalsh(cov)
+        if not eigenvalues[0] > SINGULAR_RTOL**2 * eigenvalues[-1]:  # same rule as the kernel
             raise DegenerateFitError(f"the covariance of {len(X)} points is not positive "
-                                     "definite") from None
+                                     "definite")
         self.mean_, self.cov_ = mean, cov
         return self
 

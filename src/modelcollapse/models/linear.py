@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from modelcollapse.data import Dataset
+from modelcollapse.kernels.polynomial import cholesky_solve
 from modelcollapse.models.regression import DegenerateFitError
 
 __all__ = ["LinearRegression"]
@@ -55,12 +56,12 @@ class LinearRegression:
         """
         X, y = np.asarray(data.X, float), np.asarray(data.y, float)
         gram = X.T @ X + self.ridge * np.eye(X.shape[1])
-        try:
-            chol = np.linalg.cholesky(gram)
-        except np.linalg.LinAlgError:
+        # The batched kernel's rule, so both engines call the same fits degenerate.
+        coef, singular = cholesky_solve(gram[:, :, np.newaxis], (X.T @ y)[:, np.newaxis])
+        if singular[0]:
             raise DegenerateFitError(f"{len(X)} inputs cannot determine {X.shape[1]} "
-                                     "coefficients: add ridge or samples") from None
-        self.coef_ = np.linalg.solve(chol.T, np.linalg.solve(chol, X.T @ y))
+                                     "coefficients: add ridge or samples")
+        self.coef_ = coef[:, 0]
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from modelcollapse.experiment.store import RunError
 from modelcollapse.report.html import render_report
 from modelcollapse.report.runs import RunView
 
@@ -15,8 +16,13 @@ def write_report(runs: list[str | Path], out: str | Path, band: str = "ci") -> P
     views = [RunView(Path(run)) for run in runs]
     out = Path(out)
     partial = out.with_name(f".{out.name}.partial")
-    partial.write_text(render_report(views, band), encoding="utf-8")
-    partial.replace(out)
+    try:
+        partial.write_text(render_report(views, band), encoding="utf-8")
+        partial.replace(out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise RunError(f"-o {out}: cannot write the report ({error.strerror}); "
+                       "choose another file") from None
     return out
 
 
@@ -42,7 +48,13 @@ def plot_run(run: str | Path, metric: str, out: str | Path, *, by: str | None = 
     view = RunView(Path(run))
     view.check_metric(metric)
     if by is not None:
-        return plot_metric(view.summary_by(by), metric, Path(out), band=band)
-    theory = theory_overlay(view, metric)
-    theory = theory.assign(label=theory["point"].map(view.points))
-    return plot_metric(view.summary, metric, Path(out), band=band, theory=theory)
+        summary, theory = view.summary_by(by), None
+    else:
+        summary = view.summary
+        theory = theory_overlay(view, metric)
+        theory = theory.assign(label=theory["point"].map(view.points))
+    try:
+        return plot_metric(summary, metric, Path(out), band=band, theory=theory)
+    except OSError as error:
+        raise RunError(f"-o {out}: cannot write the figure ({error.strerror}); "
+                       "choose another file") from None

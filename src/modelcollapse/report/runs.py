@@ -16,19 +16,19 @@ import pandas as pd
 from modelcollapse.experiment.registry import did_you_mean
 from modelcollapse.experiment.runner import run_status
 from modelcollapse.experiment.schema import Experiment
-from modelcollapse.experiment.store import RunDirectory, RunError, UnitStatus
-from modelcollapse.experiment.sweep import expand
+from modelcollapse.experiment.store import RunDirectory, RunError
+from modelcollapse.experiment.sweep import expand, point_at
 
 __all__ = ["RunView"]
 
 _SUMMARY_SQL = """
 SELECT {group} AS {name}, metric, generation,
-       count(value) AS n,
-       avg(value) AS mean,
-       stddev_samp(value) AS sd,
-       median(value) AS median,
-       quantile_cont(value, 0.025) AS q025,
-       quantile_cont(value, 0.975) AS q975,
+       count(value) FILTER (WHERE status = 'ok') AS n,
+       avg(value) FILTER (WHERE status = 'ok') AS mean,
+       stddev_samp(value) FILTER (WHERE status = 'ok') AS sd,
+       median(value) FILTER (WHERE status = 'ok') AS median,
+       quantile_cont(value, 0.025) FILTER (WHERE status = 'ok') AS q025,
+       quantile_cont(value, 0.975) FILTER (WHERE status = 'ok') AS q975,
        count(*) FILTER (WHERE status <> 'ok') AS n_degenerate
 FROM results {join}
 GROUP BY ALL
@@ -78,21 +78,22 @@ class RunView:
 
     def point_experiment(self, index: int) -> Experiment:
         """The resolved experiment of one sweep point."""
-        return expand(self.experiment)[index].experiment
+        return point_at(self.experiment, index).experiment
 
     @property
     def complete(self) -> bool:
         """Whether every unit is finished."""
         return not self.status.pending and not self.status.broken
 
-    def missing(self) -> UnitStatus:
-        """Units not (validly) finished."""
-        return self.status
-
     def _connect(self) -> duckdb.DuckDBPyConnection:
         files = [str(self.directory.unit_path(unit)) for unit in self.status.done]
         connection = duckdb.connect()
-        connection.read_parquet(files, union_by_name=True).create_view("results")
+        try:
+            connection.read_parquet(files, union_by_name=True).create_view("results")
+        except duckdb.Error as error:
+            connection.close()
+            raise RunError(f"{self.path}: cannot read its unit files ({error}); run the "
+                           "experiment again to recompute broken units") from None
         return connection
 
     @cached_property

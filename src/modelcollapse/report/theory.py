@@ -7,15 +7,18 @@ import pandas as pd
 
 from modelcollapse.experiment.sweep import build_chain
 from modelcollapse.models import PolynomialRegression
+from modelcollapse.models.categorical import CategoricalModel
 from modelcollapse.models.density import GaussianModel
 from modelcollapse.models.linear import LinearRegression
 from modelcollapse.policies import Accumulate, Replace
 from modelcollapse.theory import (
+    categorical_theory,
     gaussian_variance_theory,
     linear_regression_theory,
     polynomial_chain_theory,
 )
 from modelcollapse.worlds import RegressionWorld
+from modelcollapse.worlds.discrete import CategoricalWorld
 from modelcollapse.worlds.gaussian import GaussianWorld
 from modelcollapse.worlds.linear import LinearWorld
 
@@ -59,9 +62,20 @@ def _linear(chain, generations: int) -> pd.DataFrame | None:
     return None
 
 
+def _categorical_replace(chain, generations: int) -> pd.DataFrame | None:
+    world, model = chain.world, chain.model
+    if not (type(world) is CategoricalWorld and type(model) is CategoricalModel
+            and isinstance(chain.policy, Replace) and model.temperature == 1.0
+            and model.top_k is None and model.top_p is None):
+        return None
+    return categorical_theory(world.probabilities, chain.n_samples, generations)
+
+
 # metric name -> functions that return theory rows for a chain, or None when they don't apply
 _THEORIES = {"mse_to_truth": (_polynomial_replace,), "variance": (_gaussian_replace,),
-             "log_variance": (_gaussian_replace,), "excess_risk": (_linear,)}
+             "log_variance": (_gaussian_replace,), "excess_risk": (_linear,),
+             "gini_simpson": (_categorical_replace,), "rare_mass": (_categorical_replace,),
+             "support_size": (_categorical_replace,)}
 
 
 def theory_overlay(view, metric: str) -> pd.DataFrame:
