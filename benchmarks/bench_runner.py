@@ -40,11 +40,11 @@ result volume
     runs above wrote, for ``mse_to_truth`` alone and for the default metrics.
 
 Two smaller figures come along: how the preparation ``run_unit`` repeats for
-every unit grows with the number of sweep points (it re-expands the whole
-sweep), and peak resident memory: ``getrusage`` for this process and its
-reaped children, plus the largest worker seen by a background ``psutil``
-sampler (pool workers are children of the forkserver, so ``getrusage`` of
-this process never sees them).
+every unit grows with the number of sweep points (it lists the grid but
+validates and builds only its own point), and peak resident memory:
+``getrusage`` for this process and its reaped children, plus the largest
+worker seen by a background ``psutil`` sampler (pool workers are children of
+the forkserver, so ``getrusage`` of this process never sees them).
 
 Run ``python benchmarks/bench_runner.py`` for the full measurement (four to five
 minutes on a two-core machine) or add ``--quick`` for a smoke run of well
@@ -73,7 +73,7 @@ import pyarrow.parquet as pq
 from modelcollapse.experiment.backends import Backend, DaskBackend, PoolBackend, SerialBackend
 from modelcollapse.experiment.runner import run_experiment
 from modelcollapse.experiment.schema import Experiment, parse_experiment
-from modelcollapse.experiment.sweep import build_chain, expand
+from modelcollapse.experiment.sweep import build_chain, point_at
 from modelcollapse.experiment.units import plan
 
 try:
@@ -201,7 +201,7 @@ def timed_run(experiment: Experiment, factory: Callable[[], Backend]) -> RunTimi
 
 def time_direct(experiment: Experiment) -> tuple[float, float]:
     """The plain way: one chain, ``Chain.run`` per block, frames discarded."""
-    point = expand(experiment)[0].experiment
+    point = point_at(experiment, 0).experiment
     block = experiment.block_size
     start = time.perf_counter()
     chain = build_chain(point)
@@ -220,7 +220,7 @@ def time_preparation(n_points: int) -> float:
     config_json = experiment.model_dump_json()
     start = time.perf_counter()
     parsed = Experiment.model_validate_json(config_json)
-    point = expand(parsed)[n_points - 1]
+    point = point_at(parsed, n_points - 1)
     build_chain(point.experiment)
     return time.perf_counter() - start
 
@@ -467,7 +467,7 @@ def main() -> None:
           "(parse, expand, build, columns);")
     print("  write = driver writing one unit file; fixed = per run (plan, open, status, finish), "
           "not per unit")
-    print("run_unit preparation vs sweep size (it re-expands the whole sweep for every unit):")
+    print("run_unit preparation vs sweep size (it builds only its own point):")
     for n in s.sweep_points:
         t = median(preparation[n])
         print(f"  {n:>4} sweep points: {t * 1e3:8.2f} ms per unit")
