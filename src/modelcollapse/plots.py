@@ -1,4 +1,8 @@
-"""Figures. matplotlib is imported only when a figure is drawn."""
+"""Figures drawn as plain matplotlib ``Figure`` objects.
+
+matplotlib is imported only when a figure is drawn, and pyplot never, so a
+notebook's backend and global state are left alone.
+"""
 
 from __future__ import annotations
 
@@ -18,25 +22,28 @@ __all__ = [
 ]
 
 
-def _pyplot():
+def _figure(nrows: int = 1, ncols: int = 1, **kwargs):
+    """A figure and its axes, without pyplot: no global state, no backend switch."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=kwargs.pop("figsize", None))
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+def _colours(name: str):
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return matplotlib.colormaps[name]
 
 
-def _save(fig, path: Path) -> Path:
+def _save(fig, path) -> Path:
     fig.savefig(path, dpi=150, bbox_inches="tight")
-    _pyplot().close(fig)
     return path
 
 
 def plot_post_fit(post, path: Path) -> Path:
     """The post's first figure: truth, the fitted cubic and its 30 samples."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = _figure(figsize=(5, 4))
     ax.plot(post.grid, post.first_fit, label="Model")
     ax.plot(post.grid, post.truth, label="True function")
     ax.scatter(post.X, post.y, edgecolor="b", s=20, label="Samples")
@@ -47,8 +54,7 @@ def plot_post_fit(post, path: Path) -> Path:
 
 def plot_post_chain(post, path: Path, generations=(100, 200, 500)) -> Path:
     """The post's second figure: the truth and chain models 100, 200 and 500."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = _figure(figsize=(5, 4))
     ax.plot(post.grid, post.truth, color="black", lw=2, label="True function")
     for g in generations:
         if g <= len(post.chain_curves):
@@ -90,10 +96,9 @@ def plot_error_by_policy(summary: pd.DataFrame, path: Path, theory: pd.DataFrame
     2.5–97.5% quantile band over replicates, and the theory line where given
     (``theory`` has columns ``policy, generation, value, theory``).
     """
-    plt = _pyplot()
     groups = list(dict.fromkeys(summary[by]))
-    fig, axes = plt.subplots(1, len(groups) + 1, figsize=(4.2 * (len(groups) + 1), 3.8))
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, axes = _figure(1, len(groups) + 1, figsize=(4.2 * (len(groups) + 1), 3.8))
+    colours = _colours("tab10").colors
     overlay = axes[-1]
     for ax, group, colour in zip(axes, groups, colours, strict=False):
         s = summary[summary[by] == group]
@@ -151,7 +156,6 @@ def plot_metric(summary: pd.DataFrame, metric: str, path: Path, *, by: str = "la
         Log y axis; ``None`` decides from the data (:func:`wants_log_scale`).
     title : str or None
     """
-    plt = _pyplot()
     rows = summary[summary["metric"] == metric]
     centre = "mean" if band == "ci" else "median"
     low, high = ("mean_low", "mean_high") if band == "ci" else ("q025", "q975")
@@ -159,12 +163,12 @@ def plot_metric(summary: pd.DataFrame, metric: str, path: Path, *, by: str = "la
                        mean_high=rows["mean"] + 1.96 * rows["se"])
     panels = [None] if facet is None else list(dict.fromkeys(rows[facet]))
     groups = list(dict.fromkeys(rows[by]))
-    colours = plt.get_cmap("tab10").colors
+    colours = _colours("tab10").colors
     colour_of = {group: colours[i % len(colours)] for i, group in enumerate(groups)}
     ncols = 2 if len(panels) == 4 else min(3, len(panels))
     nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(max(6.4, 3.6 * ncols), 3.3 * nrows + 0.5),
-                             sharey=True, squeeze=False)
+    fig, axes = _figure(nrows, ncols, figsize=(max(6.4, 3.6 * ncols), 3.3 * nrows + 0.5),
+                        sharey=True, squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     use_log = log if log is not None else wants_log_scale(rows[centre])
@@ -201,10 +205,9 @@ def plot_metric(summary: pd.DataFrame, metric: str, path: Path, *, by: str = "la
 def plot_curves(grid: np.ndarray, truth: np.ndarray, curves: dict[int, np.ndarray], path: Path,
                 title: str) -> Path:
     """The truth and fitted curves of selected generations (a regression gallery panel)."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(4.2, 3.4))
+    fig, ax = _figure(figsize=(4.2, 3.4))
     ax.plot(grid, truth, color="black", lw=2, label="truth")
-    colours = plt.get_cmap("viridis")
+    colours = _colours("viridis")
     for i, (generation, curve) in enumerate(sorted(curves.items())):
         ax.plot(grid, curve, color=colours(i / max(len(curves) - 1, 1)), lw=1.2,
                 label=f"generation {generation}")

@@ -23,7 +23,7 @@ from modelcollapse.provenance import environment, now
 
 __all__ = ["RunDirectory", "RunError", "Unit", "UnitStatus"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _META_UNIT = b"modelcollapse.unit"
 _META_HASH = b"modelcollapse.config_hash"
 _META_ROWS = b"modelcollapse.rows"

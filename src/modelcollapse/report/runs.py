@@ -48,8 +48,9 @@ class RunView:
         self.record = self.directory.read_record()
         self.experiment, self.status = run_status(self.path)
         if not self.status.done:
-            raise RunError(f"{self.path}: no finished units yet; run the experiment first "
-                           f"(all {len(self.status.pending)} units are pending)")
+            raise RunError(f"{self.path}: no finished units yet ({len(self.status.pending)} "
+                           f"pending, {len(self.status.broken)} broken); run the experiment "
+                           "to compute them")
 
     @property
     def name(self) -> str:
