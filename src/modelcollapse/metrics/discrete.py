@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from modelcollapse.metrics.named import NamedMetric
+
 __all__ = ["CATEGORICAL_METRICS", "CategoricalMetric", "categorical_metrics", "rare_set"]
 
 RARE_MASS = 0.10
@@ -68,24 +70,11 @@ def categorical_metrics(p: np.ndarray, truth: np.ndarray, names) -> dict[str, np
 
 
 @dataclass(frozen=True)
-class CategoricalMetric:
-    """One metric of a fitted categorical law against a categorical world.
+class CategoricalMetric(NamedMetric):
+    """One metric of a fitted categorical law (a key of :data:`CATEGORICAL_METRICS`)."""
 
-    Parameters
-    ----------
-    name : str
-        A key of :data:`CATEGORICAL_METRICS`.
-    """
-
-    name: str
-
-    def __post_init__(self) -> None:
-        if self.name not in CATEGORICAL_METRICS:
-            raise ValueError(f"unknown categorical metric {self.name!r}; known: "
-                             f"{', '.join(CATEGORICAL_METRICS)}")
-
-    def names(self, model) -> tuple[str, ...]:  # noqa: D102
-        return (self.name,)
+    known = CATEGORICAL_METRICS
+    family = "categorical"
 
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(model, "top_k") and hasattr(world, "probabilities")

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from modelcollapse.metrics.named import NamedMetric
+
 __all__ = ["GAUSSIAN_METRICS", "GaussianMetric", "gaussian_metrics"]
 
 GAUSSIAN_METRICS = {
@@ -97,24 +99,11 @@ def gaussian_metrics(mean: np.ndarray, cov: np.ndarray, truth_mean: np.ndarray,
 
 
 @dataclass(frozen=True)
-class GaussianMetric:
-    """One closed-form metric of a fitted Gaussian against a Gaussian world.
+class GaussianMetric(NamedMetric):
+    """One closed-form metric of a fitted Gaussian (a key of :data:`GAUSSIAN_METRICS`)."""
 
-    Parameters
-    ----------
-    name : str
-        A key of :data:`GAUSSIAN_METRICS`.
-    """
-
-    name: str
-
-    def __post_init__(self) -> None:
-        if self.name not in GAUSSIAN_METRICS:
-            raise ValueError(f"unknown Gaussian metric {self.name!r}; known: "
-                             f"{', '.join(GAUSSIAN_METRICS)}")
-
-    def names(self, model) -> tuple[str, ...]:  # noqa: D102
-        return (self.name,)
+    known = GAUSSIAN_METRICS
+    family = "Gaussian"
 
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(model, "estimator") and hasattr(world, "cov")
