@@ -6,6 +6,7 @@ earlier models produced; statistics are taken over independent replicates.
 
 from modelcollapse.chain import Chain
 from modelcollapse.data import Dataset, Pool
+from modelcollapse.filters import HumanReview, SyntheticDetector, Verifier
 from modelcollapse.metrics import Coefficients, Metric, MSEToTruth
 from modelcollapse.models import DegenerateFitError, PolynomialRegression
 from modelcollapse.policies import (
@@ -49,6 +50,7 @@ __all__ = [
     "Dataset",
     "DegenerateFitError",
     "FreshReal",
+    "HumanReview",
     "KeepOriginal",
     "MSEToTruth",
     "Metric",
@@ -60,6 +62,8 @@ __all__ = [
     "Replace",
     "Role",
     "SeedTree",
+    "SyntheticDetector",
+    "Verifier",
     "WebScrape",
     "__version__",
     "cosine_world",

@@ -54,6 +54,10 @@ class Chain:
         Number of generations G; generation 1 is fitted on real data only.
     metrics : tuple of Metric, default (MSEToTruth(), Coefficients())
         Measured after every generation.
+    filters : tuple of Filter, default ()
+        Curation applied, in order, to every training set from generation 2 on;
+        their figures (kept shares and the like) are recorded beside the
+        metrics, with ``contamination``, the model-written share of what is left.
 
     Examples
     --------
@@ -70,6 +74,7 @@ class Chain:
     n_samples: int = 30
     n_generations: int = 500
     metrics: tuple[Metric, ...] = (MSEToTruth(), Coefficients())
+    filters: tuple = ()
 
     def __post_init__(self) -> None:
         if int(self.n_samples) != self.n_samples or self.n_samples < 1:
@@ -137,12 +142,15 @@ class Chain:
         return frame_from_rows(rows)
 
     def kernel(self):
-        """The batched kernel module that can run this chain, or None."""
+        """The batched kernel module that can run this chain, or None (filters run in the loop)."""
+        if self.filters:
+            return None
         return next((k for k in _KERNELS if k.supports(self)), None)
 
     def metric_names(self) -> list[str]:
-        """Names of the metrics recorded every generation, in order."""
-        return [name for metric in self.metrics for name in metric.names(self.model)]
+        """Names of the figures recorded every generation, in order."""
+        names = [name for metric in self.metrics for name in metric.names(self.model)]
+        return names + (self._filter_names() if self.filters else [])
 
     def _training_set(self, pool: Pool, model, tree: SeedTree, replicate: int,
                       generation: int) -> Dataset:
@@ -169,6 +177,17 @@ class Chain:
         return policy.build(pool, new_synthetic=new, fresh_real=fresh, n_samples=N,
                             rng=tree.stream(replicate, generation, Role.POLICY))
 
+    def _curate(self, train: Dataset, tree: SeedTree, replicate: int,
+                generation: int) -> tuple[Dataset, dict[str, float]]:
+        """Apply the filters in order; return what is left and their figures."""
+        rng = tree.stream(replicate, generation, Role.FILTER)
+        figures: dict[str, float] = {}
+        for curation in self.filters:
+            train, reported = curation.apply(train, world=self.world, rng=rng)
+            figures.update(reported)
+        figures["contamination"] = float(np.mean(train.origin != 0)) if len(train) else np.nan
+        return train, figures
+
     def _run_replicate(self, tree: SeedTree, replicate: int) -> list[tuple]:
         """The loop itself, for one replicate: fit, measure, write, pool, repeat."""
         template = self.model
@@ -178,12 +197,18 @@ class Chain:
         model = None
         rows = []
         for generation in range(1, self.n_generations + 1):
+            figures: dict[str, float] = {}
             if model is None:
                 train = self.world.sample(self.n_samples,
                                           rng=tree.stream(replicate, generation, Role.REAL))
                 pool.add(train, generation)
+                if self.filters:  # nothing to curate yet: generation 1 is all real
+                    figures = dict.fromkeys(self._filter_names(), np.nan) | {
+                        "contamination": 0.0}
             else:
                 train = self._training_set(pool, model, tree, replicate, generation)
+                if self.filters:
+                    train, figures = self._curate(train, tree, replicate, generation)
             try:
                 fresh = template.clone() if hasattr(template, "clone") else deepcopy(template)
                 model = fresh.fit(train, rng=tree.stream(replicate, generation, Role.FIT))
@@ -196,4 +221,9 @@ class Chain:
             for metric in self.metrics:
                 rows += [(replicate, generation, name, value, "ok")
                          for name, value in metric.measure(model, self.world).items()]
+            rows += [(replicate, generation, name, value, "ok")
+                     for name, value in figures.items()]
         return rows
+
+    def _filter_names(self) -> list[str]:
+        return [name for f in self.filters for name in f.names()] + ["contamination"]

@@ -32,6 +32,8 @@ class Role(IntEnum):
     """Choices the data policy makes (subsets of the pool)."""
     FIT = 4
     """Randomness inside a fit (initialisation, minibatches)."""
+    FILTER = 5
+    """Curation decisions: detectors, verifiers, reviewers."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ __all__ = [
     "gaussian_variance_theory",
     "linear_regression_theory",
     "polynomial_chain_theory",
+    "verifier_theory",
 ]
 
 
@@ -266,3 +267,23 @@ def linear_regression_theory(dim: int, n_samples: int, noise: float, n_generatio
     value = unit * (np.cumsum(1.0 / generation**2) if accumulate else generation)
     return pd.DataFrame({"generation": generation, "metric": "excess_risk", "value": value,
                          "theory": "exact"})
+
+
+def verifier_theory(wrong_share: float, keep_correct: float, keep_wrong: float
+                    ) -> tuple[float, float]:
+    """What a verifier keeps, by Bayes' rule (Feng et al. 2024, SCIENCE.md §5).
+
+    A verifier keeps correct candidates with rate φ and wrong ones with rate ψ.
+    If a share e of the candidates is wrong, it keeps a share eψ + (1 − e)φ of
+    them, and a kept item is wrong with probability eψ / (eψ + (1 − e)φ): with
+    ψ = φ the verifier is no better than keeping a random subset.
+
+    Returns
+    -------
+    kept : float
+        Expected share of candidates kept.
+    wrong_kept : float
+        Probability that a kept candidate is wrong.
+    """
+    kept = wrong_share * keep_wrong + (1 - wrong_share) * keep_correct
+    return kept, (wrong_share * keep_wrong / kept if kept else float("nan"))

@@ -55,7 +55,7 @@ def test_schema_errors_name_the_key(data, message):
     ({"name": "x", "world": {"name": "cosine", "nois": 1}}, "did you mean 'noise'"),
     ({"name": "x", "sweep": {"samples": [30, 3]}}, "sweep point samples=3: degree 3 needs"),
     ({"name": "x", "metrics": ["mse"]}, "unknown metric 'mse'"),
-    ({"name": "x", "filters": ["detector"]}, "unknown filter 'detector'"),
+    ({"name": "x", "filters": ["dtector"]}, "did you mean 'detector'"),
     ({"name": "x", "sampling": {"temperature": 0.5}}, "no sampling settings"),
 ])
 def test_impossible_experiments_are_refused_at_validation(data, message):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import partial
 
 from modelcollapse import policies as policy_classes
-from modelcollapse.experiment.registry import metrics, models, policies, worlds
+from modelcollapse.experiment.registry import filters, metrics, models, policies, worlds
+from modelcollapse.filters import HumanReview, SyntheticDetector, Verifier
 from modelcollapse.metrics import Coefficients, ExcessRisk, MSEToTruth
 from modelcollapse.metrics.discrete import CATEGORICAL_METRICS, CategoricalMetric
 from modelcollapse.metrics.distribution import GAUSSIAN_METRICS, GaussianMetric
@@ -82,3 +83,7 @@ for _name in CATEGORICAL_METRICS:
 def _linear(ridge: float = 0.0, noise: float | None = None):
     """Least squares, or ridge with penalty ``ridge``; ``noise`` defaults to the world's."""
     return LinearRegression(ridge, noise)
+
+filters.register("detector")(SyntheticDetector)
+filters.register("verifier")(Verifier)
+filters.register("human-review")(HumanReview)

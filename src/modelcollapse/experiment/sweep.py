@@ -12,6 +12,7 @@ from modelcollapse.experiment import builtins as _builtins  # registers the comp
 from modelcollapse.experiment import registry
 from modelcollapse.experiment.registry import did_you_mean
 from modelcollapse.experiment.schema import Component, ConfigError, Experiment, parse_experiment
+from modelcollapse.filters import SyntheticDetector
 
 __all__ = ["Point", "build_chain", "expand", "point_at", "sweep_grid"]
 
@@ -136,8 +137,8 @@ def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
         world = registry.worlds.build(experiment.world.name, experiment.world.params)
         model = registry.models.build(experiment.model.name, experiment.model.params)
         policy = registry.policies.build(experiment.policy.name, experiment.policy.params)
-        for spec in experiment.filters:
-            registry.filters.build(spec.name, spec.params)
+        filters = tuple(registry.filters.build(spec.name, spec.params)
+                        for spec in experiment.filters)
         names = experiment.metrics
         if names is None:
             names = _builtins.DEFAULT_METRICS.get(experiment.model.name)
@@ -145,14 +146,15 @@ def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
                 raise ConfigError(f"{where}: the {experiment.model.name!r} model has no default "
                                   "metrics; list them in 'metrics'")
         metrics = tuple(registry.metrics.build(name, {}) for name in names)
-        if experiment.filters:
-            raise ConfigError(f"{where}: filters are not supported by the "
-                              f"{experiment.model.name!r} family yet; remove them")
+        if filters and not hasattr(world, "true_function") and any(
+                not isinstance(f, SyntheticDetector) for f in filters):
+            raise ConfigError(f"{where}: verifiers and reviewers need a world with a true "
+                              "function; use a detector, or a regression world")
         if experiment.sampling:
             raise ConfigError(f"{where}: the {experiment.model.name!r} model has no sampling "
                               "settings; remove the [sampling] table")
         return Chain(world, model, policy, n_samples=experiment.samples,
-                     n_generations=experiment.generations, metrics=metrics)
+                     n_generations=experiment.generations, metrics=metrics, filters=filters)
     except KeyError as error:
         raise ConfigError(f"{where}: {error.args[0]}") from None
     except (TypeError, ValueError) as error:

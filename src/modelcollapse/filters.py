@@ -1,0 +1,175 @@
+"""Curation of training data: synthetic-data detectors, verifiers and human review.
+
+A filter sees the training set a policy built, decides item by item what to
+keep, and reports what it did (how much synthetic data it kept, how much of
+what it kept is wrong) so every generation records its curation. Filters act
+on provenance (``origin``) and, for verifiers and reviewers, on a family's
+notion of correctness: for regression, a label within ``tolerance`` of the
+truth.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+from modelcollapse.data import REAL, Dataset
+
+__all__ = ["Filter", "HumanReview", "SyntheticDetector", "Verifier", "is_correct"]
+
+
+def _check_rate(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must lie in [0, 1], got {value}")
+
+
+def is_correct(data: Dataset, world, tolerance: float) -> np.ndarray:
+    """Whether each labelled item lies within ``tolerance`` of the world's truth.
+
+    Raises
+    ------
+    ValueError
+        For worlds without a true function (no notion of a correct label).
+    """
+    if not hasattr(world, "true_function") or data.y is None:
+        raise ValueError("verifiers and reviewers need a world with a true function "
+                         "(regression); this world has none")
+    return np.abs(data.y - world.true_function(data.X)) <= tolerance
+
+
+class Filter(ABC):
+    """Keeps or drops items of a training set; reports per-generation figures."""
+
+    @abstractmethod
+    def names(self) -> tuple[str, ...]:
+        """Names of the figures :meth:`apply` reports."""
+
+    @abstractmethod
+    def apply(self, data: Dataset, *, world, rng: np.random.Generator
+              ) -> tuple[Dataset, dict[str, float]]:
+        """Return the kept items and ``{figure: value}``."""
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> float:
+    return float(part.sum() / whole.sum()) if whole.sum() else float("nan")
+
+
+@dataclass(frozen=True)
+class SyntheticDetector(Filter):
+    """Drops items flagged as model-written: synthetic ones with rate ``tpr``, real ones ``fpr``.
+
+    Parameters
+    ----------
+    tpr : float
+        True-positive rate: the chance a synthetic item is flagged (and dropped).
+    fpr : float
+        False-positive rate: the chance a real item is flagged (and dropped).
+    """
+
+    tpr: float = 0.9
+    fpr: float = 0.05
+    name = "detector"
+
+    def __post_init__(self) -> None:
+        _check_rate("tpr", self.tpr)
+        _check_rate("fpr", self.fpr)
+        if self.tpr == 1.0 and self.fpr == 1.0:
+            raise ValueError("a detector with tpr = fpr = 1 drops every item: lower one of them")
+
+    def names(self) -> tuple[str, ...]:  # noqa: D102
+        return ("detector_kept_synthetic", "detector_kept_real")
+
+    def apply(self, data, *, world, rng):  # noqa: D102
+        synthetic = data.origin != REAL
+        flagged = rng.random(len(data)) < np.where(synthetic, self.tpr, self.fpr)
+        keep = ~flagged
+        return data.take(keep), {"detector_kept_synthetic": _share(keep & synthetic, synthetic),
+                                 "detector_kept_real": _share(keep & ~synthetic, ~synthetic)}
+
+
+@dataclass(frozen=True)
+class Verifier(Filter):
+    """Keeps correct synthetic items with rate φ and wrong ones with rate ψ (Feng et al. 2024).
+
+    Parameters
+    ----------
+    keep_correct : float
+        φ.
+    keep_wrong : float
+        ψ.
+    tolerance : float
+        A label is correct within this distance of the truth.
+    """
+
+    keep_correct: float = 0.9
+    keep_wrong: float = 0.1
+    tolerance: float = 0.2
+    name = "verifier"
+
+    def __post_init__(self) -> None:
+        _check_rate("keep_correct", self.keep_correct)
+        _check_rate("keep_wrong", self.keep_wrong)
+        if not self.tolerance > 0:
+            raise ValueError(f"tolerance must be > 0, got {self.tolerance}")
+        if self.keep_correct == 0 and self.keep_wrong == 0:
+            raise ValueError("a verifier that keeps nothing: raise keep_correct")
+
+    def names(self) -> tuple[str, ...]:  # noqa: D102
+        return ("verifier_wrong_candidates", "verifier_kept", "verifier_wrong_kept")
+
+    def apply(self, data, *, world, rng):  # noqa: D102
+        synthetic = data.origin != REAL
+        correct = is_correct(data, world, self.tolerance)
+        rate = np.where(correct, self.keep_correct, self.keep_wrong)
+        keep = ~synthetic | (rng.random(len(data)) < rate)
+        wrong = synthetic & ~correct
+        return data.take(keep), {
+            "verifier_wrong_candidates": _share(wrong, synthetic),
+            "verifier_kept": _share(keep & synthetic, synthetic),
+            "verifier_wrong_kept": _share(keep & wrong, keep & synthetic),
+        }
+
+
+@dataclass(frozen=True)
+class HumanReview(Filter):
+    """Reviewers check up to ``budget`` synthetic items a generation and drop those judged wrong.
+
+    Parameters
+    ----------
+    budget : int
+        Items reviewed per generation (chosen at random among the synthetic ones).
+    accuracy : float
+        The chance a reviewer judges an item correctly (a wrong item is then
+        dropped, a correct one kept).
+    tolerance : float
+        A label is correct within this distance of the truth.
+    """
+
+    budget: int = 10
+    accuracy: float = 0.95
+    tolerance: float = 0.2
+    name = "human-review"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.budget, bool) or not isinstance(self.budget, int | np.integer) \
+                or self.budget < 0:
+            raise ValueError(f"budget must be an integer >= 0, got {self.budget!r}")
+        _check_rate("accuracy", self.accuracy)
+        if not self.tolerance > 0:
+            raise ValueError(f"tolerance must be > 0, got {self.tolerance}")
+
+    def names(self) -> tuple[str, ...]:  # noqa: D102
+        return ("review_reviewed", "review_dropped")
+
+    def apply(self, data, *, world, rng):  # noqa: D102
+        synthetic = np.flatnonzero(data.origin != REAL)
+        reviewed = rng.permutation(synthetic)[:self.budget]
+        correct = is_correct(data.take(reviewed), world, self.tolerance)
+        judged_right = rng.random(len(reviewed)) < self.accuracy
+        dropped = reviewed[correct != judged_right]          # a wrong item judged rightly, or
+        keep = np.ones(len(data), dtype=bool)                # a correct one judged wrongly
+        keep[dropped] = False
+        return data.take(keep), {"review_reviewed": float(len(reviewed)),
+                                 "review_dropped": float(len(dropped))}
