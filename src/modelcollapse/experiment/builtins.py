@@ -10,10 +10,12 @@ from modelcollapse.filters import HumanReview, SyntheticDetector, Verifier
 from modelcollapse.metrics import Coefficients, ExcessRisk, MSEToTruth
 from modelcollapse.metrics.discrete import CATEGORICAL_METRICS, CategoricalMetric
 from modelcollapse.metrics.distribution import GAUSSIAN_METRICS, GaussianMetric
+from modelcollapse.metrics.sampled import DENSITY_METRICS, DensityMetric
 from modelcollapse.models import PolynomialRegression
 from modelcollapse.models.categorical import CategoricalModel
 from modelcollapse.models.density import GaussianModel
 from modelcollapse.models.linear import LinearRegression
+from modelcollapse.models.mixture import GaussianMixtureModel, KernelDensityModel
 from modelcollapse.worlds import cosine_world
 from modelcollapse.worlds.discrete import zipf_world
 from modelcollapse.worlds.gaussian import gaussian_world
@@ -24,6 +26,8 @@ DEFAULT_METRICS = {
     "gaussian": ["variance", "log_variance", "w2", "kl", "tail_mass"],
     "categorical": ["support_size", "entropy", "gini_simpson", "lost_mass", "rare_mass"],
     "linear": ["excess_risk"],
+    "gmm": ["spread", "component_spread", "held_out_ll"],
+    "kde": ["spread", "held_out_ll"],
 }
 """Metrics measured when an experiment names none, by model."""
 
@@ -87,3 +91,8 @@ def _linear(ridge: float = 0.0, noise: float | None = None):
 filters.register("detector")(SyntheticDetector)
 filters.register("verifier")(Verifier)
 filters.register("human-review")(HumanReview)
+
+models.register("gmm")(GaussianMixtureModel)
+models.register("kde")(KernelDensityModel)
+for _name in DENSITY_METRICS:
+    metrics.register(_name)(partial(DensityMetric, _name))

@@ -10,6 +10,9 @@ from modelcollapse.data import Dataset
 
 __all__ = ["GaussianWorld", "gaussian_world"]
 
+HELD_OUT = 0x4E1D0
+"""Entropy of the held-out stream: apart from every experiment's seed tree."""
+
 
 @dataclass(frozen=True)
 class GaussianWorld:
@@ -49,6 +52,10 @@ class GaussianWorld:
     def dim(self) -> int:
         """Dimension d."""
         return len(self.mean)
+
+    def held_out(self, n: int = 2000) -> np.ndarray:
+        """The world's own held-out real sample, the same on every call, shape (n, d)."""
+        return self.sample(n, rng=np.random.default_rng(np.random.SeedSequence(HELD_OUT))).X
 
     def sample(self, n: int, *, rng: np.random.Generator) -> Dataset:
         """Draw ``n`` real items, shape (n, d)."""
