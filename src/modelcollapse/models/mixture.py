@@ -8,6 +8,7 @@ fresh ``RandomState`` seeded from the chain's own stream instead.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,10 +70,16 @@ class GaussianMixtureModel:
         X = np.asarray(data.X, dtype=float).reshape(len(data), -1)
         if len(X) < self.n_components:
             raise DegenerateFitError(f"{len(X)} items cannot fit {self.n_components} components")
+        from sklearn.exceptions import ConvergenceWarning
+
         mixture = GaussianMixture(self.n_components, covariance_type=self.covariance_type,
                                   max_iter=self.max_iter, random_state=random_state_from(rng))
         try:
-            self.mixture_ = mixture.fit(X)
+            # EM stopping at max_iter is routine over thousands of generations: not a warning
+            # worth printing each time.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                self.mixture_ = mixture.fit(X)
         except ValueError as error:  # scikit-learn's ill-defined covariance
             raise DegenerateFitError(str(error).splitlines()[0]) from None
         return self
