@@ -16,6 +16,7 @@ from modelcollapse.models.categorical import CategoricalModel
 from modelcollapse.models.density import GaussianModel
 from modelcollapse.models.linear import LinearRegression
 from modelcollapse.models.mixture import GaussianMixtureModel, KernelDensityModel
+from modelcollapse.models.sklearn_regressor import SklearnRegressor, sklearn_estimator
 from modelcollapse.worlds import cosine_world
 from modelcollapse.worlds.discrete import zipf_world
 from modelcollapse.worlds.gaussian import gaussian_world
@@ -28,6 +29,7 @@ DEFAULT_METRICS = {
     "linear": ["excess_risk"],
     "gmm": ["spread", "component_spread", "held_out_ll"],
     "kde": ["spread", "held_out_ll"],
+    "sklearn-regressor": ["mse_to_truth"],
 }
 """Metrics measured when an experiment names none, by model."""
 
@@ -96,3 +98,10 @@ models.register("gmm")(GaussianMixtureModel)
 models.register("kde")(KernelDensityModel)
 for _name in DENSITY_METRICS:
     metrics.register(_name)(partial(DensityMetric, _name))
+
+
+@models.register("sklearn-regressor")
+def _sklearn_regressor(estimator: str = "neighbors.KNeighborsRegressor",
+                       params: dict | None = None, noise: float | None = None):
+    """A scikit-learn regressor named by its path under ``sklearn``, with its settings."""
+    return SklearnRegressor(sklearn_estimator(estimator, params), noise)
