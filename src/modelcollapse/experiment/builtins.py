@@ -8,16 +8,19 @@ from modelcollapse import policies as policy_classes
 from modelcollapse.experiment.registry import filters, metrics, models, policies, worlds
 from modelcollapse.filters import HumanReview, SyntheticDetector, Verifier
 from modelcollapse.metrics import Coefficients, ExcessRisk, MSEToTruth
+from modelcollapse.metrics.classification import CLASSIFIER_METRICS, ClassifierMetric
 from modelcollapse.metrics.discrete import CATEGORICAL_METRICS, CategoricalMetric
 from modelcollapse.metrics.distribution import GAUSSIAN_METRICS, GaussianMetric
 from modelcollapse.metrics.sampled import DENSITY_METRICS, DensityMetric
 from modelcollapse.models import PolynomialRegression
 from modelcollapse.models.categorical import CategoricalModel
+from modelcollapse.models.classifier import SklearnClassifier, sklearn_classifier
 from modelcollapse.models.density import GaussianModel
 from modelcollapse.models.linear import LinearRegression
 from modelcollapse.models.mixture import GaussianMixtureModel, KernelDensityModel
 from modelcollapse.models.sklearn_regressor import SklearnRegressor, sklearn_estimator
 from modelcollapse.worlds import cosine_world
+from modelcollapse.worlds.classification import DigitsWorld, TwoClassWorld
 from modelcollapse.worlds.discrete import zipf_world
 from modelcollapse.worlds.gaussian import gaussian_world
 from modelcollapse.worlds.linear import LinearWorld
@@ -30,6 +33,7 @@ DEFAULT_METRICS = {
     "gmm": ["spread", "component_spread", "held_out_ll"],
     "kde": ["spread", "held_out_ll"],
     "sklearn-regressor": ["mse_to_truth"],
+    "classifier": ["accuracy", "label_entropy", "classes_predicted"],
 }
 """Metrics measured when an experiment names none, by model."""
 
@@ -105,3 +109,15 @@ def _sklearn_regressor(estimator: str = "neighbors.KNeighborsRegressor",
                        params: dict | None = None, noise: float | None = None):
     """A scikit-learn regressor named by its path under ``sklearn``, with its settings."""
     return SklearnRegressor(sklearn_estimator(estimator, params), noise)
+
+worlds.register("digits")(DigitsWorld)
+worlds.register("two-class")(TwoClassWorld)
+for _name in CLASSIFIER_METRICS:
+    metrics.register(_name)(partial(ClassifierMetric, _name))
+
+
+@models.register("classifier")
+def _classifier(estimator: str = "linear_model.LogisticRegression", params: dict | None = None,
+                labelling: str = "argmax"):
+    """A scikit-learn classifier named by its path under ``sklearn``, self-training."""
+    return SklearnClassifier(sklearn_classifier(estimator, params), labelling)

@@ -1,0 +1,96 @@
+"""Self-training classifiers: each generation learns labels its predecessor wrote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from modelcollapse.data import Dataset
+from modelcollapse.models.mixture import random_state_from
+
+__all__ = ["SklearnClassifier", "sklearn_classifier"]
+
+LABELLING = ("argmax", "sample")
+
+
+def sklearn_classifier(path: str, params: dict | None = None):
+    """Build a scikit-learn classifier from its path under ``sklearn``.
+
+    For example ``"linear_model.LogisticRegression"`` or ``"neural_network.MLPClassifier"``.
+
+    Raises
+    ------
+    ValueError
+        For a path outside scikit-learn, an unknown class, or a non-classifier.
+    """
+    import importlib
+
+    from sklearn.base import ClassifierMixin
+
+    module_name, _, class_name = path.rpartition(".")
+    if not module_name or not all(part.isidentifier() for part in path.split(".")):
+        raise ValueError(f"classifier {path!r}: write it as module.Class under sklearn, "
+                         "e.g. 'linear_model.LogisticRegression'")
+    try:
+        cls = getattr(importlib.import_module(f"sklearn.{module_name}"), class_name)
+    except (ImportError, AttributeError):
+        raise ValueError(f"classifier {path!r} is not a scikit-learn class") from None
+    if not (isinstance(cls, type) and issubclass(cls, ClassifierMixin)):
+        raise ValueError(f"classifier {path!r} is not a classifier")
+    return cls(**(params or {}))
+
+
+@dataclass
+class SklearnClassifier:
+    """A scikit-learn classifier; it labels new inputs by argmax or by sampling its probabilities.
+
+    Parameters
+    ----------
+    estimator : sklearn classifier
+        The unfitted template (cloned, with a fresh ``random_state``, every fit).
+    labelling : {"argmax", "sample"}, default "argmax"
+    """
+
+    estimator: object
+    labelling: str = "argmax"
+    fitted_: object = field(init=False, repr=False, compare=False)
+
+    conditional = True
+
+    def __post_init__(self) -> None:
+        if self.labelling not in LABELLING:
+            raise ValueError(f"labelling must be 'argmax' or 'sample', got {self.labelling!r}")
+
+    def clone(self) -> SklearnClassifier:
+        """Return an unfitted copy with the same settings."""
+        return SklearnClassifier(self.estimator, self.labelling)
+
+    def fit(self, data: Dataset, *, rng: np.random.Generator) -> SklearnClassifier:
+        """Fit a fresh clone on ``data``."""
+        import warnings
+
+        from sklearn.base import clone
+        from sklearn.exceptions import ConvergenceWarning
+
+        estimator = clone(self.estimator)
+        if "random_state" in estimator.get_params():
+            estimator.set_params(random_state=random_state_from(rng))
+        with warnings.catch_warnings():  # iterative solvers stopping early is routine here
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.fitted_ = estimator.fit(np.asarray(data.X, float), np.asarray(data.y))
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Most probable labels."""
+        return self.fitted_.predict(np.asarray(X, float))
+
+    def sample(self, n: int, *, rng: np.random.Generator, X: np.ndarray) -> Dataset:
+        """Label the inputs ``X``: argmax, or a draw from the predicted probabilities."""
+        if self.labelling == "argmax":
+            return Dataset.synthetic(X, self.predict(X), 1)
+        probabilities = self.fitted_.predict_proba(np.asarray(X, float))
+        cumulative = np.cumsum(probabilities, axis=1)
+        draws = rng.random((n, 1)) * cumulative[:, -1:]
+        index = np.minimum((draws > cumulative).sum(axis=1), probabilities.shape[1] - 1)
+        return Dataset.synthetic(X, self.fitted_.classes_[index], 1)
