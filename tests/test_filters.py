@@ -105,3 +105,20 @@ def test_a_verifier_slows_collapse():
 def test_impossible_filters_are_refused(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_a_verifier_on_digits_checks_labels_against_the_real_ones():
+    from modelcollapse.models.classifier import SklearnClassifier, sklearn_classifier
+    from modelcollapse.worlds.classification import DigitsWorld
+
+    world = DigitsWorld()
+    train = world.sample(300, rng=np.random.default_rng(7))
+    np.testing.assert_array_equal(world.true_labels(train.X), train.y)
+    model = SklearnClassifier(sklearn_classifier("linear_model.LogisticRegression",
+                                                 {"max_iter": 50}), "sample")
+    chain = Chain(world, model, Replace(), n_samples=150, n_generations=4, metrics=(),
+                  filters=(Verifier(1.0, 0.0),))
+    frame = chain.run(3, seed=8)
+    wrong_kept = frame[frame.metric == "verifier_wrong_kept"].dropna()["value"]
+    assert len(wrong_kept) and (wrong_kept == 0).all()
+    assert (frame[frame.metric == "verifier_wrong_candidates"].dropna()["value"] > 0).any()

@@ -26,17 +26,22 @@ def _check_rate(name: str, value: float) -> None:
 
 
 def is_correct(data: Dataset, world, tolerance: float) -> np.ndarray:
-    """Whether each labelled item lies within ``tolerance`` of the world's truth.
+    """Whether each labelled item is correct in its family's sense.
+
+    Regression: the label lies within ``tolerance`` of the true function.
+    Classification: the label equals the world's true label for that input.
 
     Raises
     ------
     ValueError
-        For worlds without a true function (no notion of a correct label).
+        For worlds with no notion of a correct label.
     """
-    if not hasattr(world, "true_function") or data.y is None:
-        raise ValueError("verifiers and reviewers need a world with a true function "
-                         "(regression); this world has none")
-    return np.abs(data.y - world.true_function(data.X)) <= tolerance
+    if data.y is not None and hasattr(world, "true_labels"):
+        return data.y == world.true_labels(data.X)
+    if data.y is not None and hasattr(world, "true_function"):
+        return np.abs(data.y - world.true_function(data.X)) <= tolerance
+    raise ValueError("verifiers and reviewers need a world with true labels or a true "
+                     "function; this world has neither")
 
 
 class Filter(ABC):

@@ -146,10 +146,10 @@ def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
                 raise ConfigError(f"{where}: the {experiment.model.name!r} model has no default "
                                   "metrics; list them in 'metrics'")
         metrics = tuple(registry.metrics.build(name, {}) for name in names)
-        if filters and not hasattr(world, "true_function") and any(
-                not isinstance(f, SyntheticDetector) for f in filters):
-            raise ConfigError(f"{where}: verifiers and reviewers need a world with a true "
-                              "function; use a detector, or a regression world")
+        if filters and not (hasattr(world, "true_function") or hasattr(world, "true_labels")) \
+                and any(not isinstance(f, SyntheticDetector) for f in filters):
+            raise ConfigError(f"{where}: verifiers and reviewers need a world with true labels "
+                              "or a true function; use a detector, or such a world")
         if experiment.sampling:
             raise ConfigError(f"{where}: the {experiment.model.name!r} model has no sampling "
                               "settings; remove the [sampling] table")

@@ -65,6 +65,15 @@ class DigitsWorld:
         _, _, X, y = self._split
         return X, y
 
+    @cached_property
+    def _label_of(self) -> dict[bytes, int]:
+        X, y, _, _ = self._split
+        return {row.tobytes(): int(label) for row, label in zip(X, y, strict=True)}
+
+    def true_labels(self, X: np.ndarray) -> np.ndarray:
+        """The real label of each training image in ``X`` (the images a model is asked to label)."""
+        return np.array([self._label_of[row.tobytes()] for row in np.asarray(X, dtype=float)])
+
 
 @dataclass(frozen=True)
 class TwoClassWorld:
@@ -101,6 +110,10 @@ class TwoClassWorld:
     def draw_inputs(self, n: int, *, rng: np.random.Generator) -> np.ndarray:
         """``n`` unlabelled inputs from the same mixture."""
         return self.sample(n, rng=rng).X
+
+    def true_labels(self, X: np.ndarray) -> np.ndarray:
+        """The Bayes label of each input: the class whose density is larger there."""
+        return (np.asarray(X)[:, 0] > 0).astype(int)
 
     def held_out_labelled(self, n: int = 5000) -> tuple[np.ndarray, np.ndarray]:
         """A fixed labelled test sample."""
