@@ -8,6 +8,7 @@ import numpy as np
 
 from modelcollapse.data import Dataset
 from modelcollapse.models.mixture import random_state_from
+from modelcollapse.models.sklearn_lookup import build_sklearn
 
 __all__ = ["SklearnClassifier", "sklearn_classifier"]
 
@@ -15,30 +16,8 @@ LABELLING = ("argmax", "sample")
 
 
 def sklearn_classifier(path: str, params: dict | None = None):
-    """Build a scikit-learn classifier from its path under ``sklearn``.
-
-    For example ``"linear_model.LogisticRegression"`` or ``"neural_network.MLPClassifier"``.
-
-    Raises
-    ------
-    ValueError
-        For a path outside scikit-learn, an unknown class, or a non-classifier.
-    """
-    import importlib
-
-    from sklearn.base import ClassifierMixin
-
-    module_name, _, class_name = path.rpartition(".")
-    if not module_name or not all(part.isidentifier() for part in path.split(".")):
-        raise ValueError(f"classifier {path!r}: write it as module.Class under sklearn, "
-                         "e.g. 'linear_model.LogisticRegression'")
-    try:
-        cls = getattr(importlib.import_module(f"sklearn.{module_name}"), class_name)
-    except (ImportError, AttributeError):
-        raise ValueError(f"classifier {path!r} is not a scikit-learn class") from None
-    if not (isinstance(cls, type) and issubclass(cls, ClassifierMixin)):
-        raise ValueError(f"classifier {path!r} is not a classifier")
-    return cls(**(params or {}))
+    """Build a scikit-learn classifier from its path under ``sklearn`` (see build_sklearn)."""
+    return build_sklearn("classifier", path, params)
 
 
 @dataclass

@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from modelcollapse.data import Dataset
 from modelcollapse.models.mixture import random_state_from
+from modelcollapse.models.sklearn_lookup import build_sklearn
 
 __all__ = ["SklearnRegressor", "sklearn_estimator"]
 
 
 def sklearn_estimator(path: str, params: dict | None = None):
-    """Build a scikit-learn regressor from its path under ``sklearn``.
-
-    For example ``"tree.DecisionTreeRegressor"`` or ``"neighbors.KNeighborsRegressor"``.
-
-    Only classes inside scikit-learn are reachable, so an experiment file
-    cannot make modelcollapse import arbitrary code.
-
-    Raises
-    ------
-    ValueError
-        For a path outside scikit-learn, an unknown class, or a non-regressor.
-    """
-    from sklearn.base import RegressorMixin
-
-    module_name, _, class_name = path.rpartition(".")
-    if not module_name or not all(part.isidentifier() for part in path.split(".")):
-        raise ValueError(f"estimator {path!r}: write it as module.Class under sklearn, "
-                         "e.g. 'tree.DecisionTreeRegressor'")
-    try:
-        cls = getattr(importlib.import_module(f"sklearn.{module_name}"), class_name)
-    except (ImportError, AttributeError):
-        raise ValueError(f"estimator {path!r} is not a scikit-learn class "
-                         "(e.g. 'neighbors.KNeighborsRegressor')") from None
-    if not (isinstance(cls, type) and issubclass(cls, RegressorMixin)):
-        raise ValueError(f"estimator {path!r} is not a regressor")
-    return cls(**(params or {}))
+    """Build a scikit-learn regressor from its path under ``sklearn`` (see build_sklearn)."""
+    return build_sklearn("regressor", path, params)
 
 
 @dataclass
