@@ -29,6 +29,7 @@ __version__ = "0.1.0"
 # imported on first use, so `import modelcollapse` stays light.
 _LAZY = {
     "load": "modelcollapse.experiment.runner",
+    "load_artifacts": "modelcollapse.experiment.runner",
     "query": "modelcollapse.experiment.runner",
     "run_experiment": "modelcollapse.experiment.runner",
     "load_experiment": "modelcollapse.experiment.schema",
@@ -68,6 +69,7 @@ __all__ = [
     "__version__",
     "cosine_world",
     "load",
+    "load_artifacts",
     "load_experiment",
     "parse_policy",
     "polynomial_chain_theory",

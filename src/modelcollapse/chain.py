@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from modelcollapse.artifacts import ArtifactLog
 from modelcollapse.data import Dataset, Pool
 from modelcollapse.kernels import categorical as categorical_kernel
 from modelcollapse.kernels import gaussian as gaussian_kernel
@@ -106,7 +107,7 @@ class Chain:
         return self.world.noise if noise is None else noise
 
     def run(self, n_replicates: int = 1, *, seed: int = 0, engine: Engine = "auto",
-            first_replicate: int = 0) -> pd.DataFrame:
+            first_replicate: int = 0, artifacts: ArtifactLog | None = None) -> pd.DataFrame:
         """Run replicates and return tidy rows.
 
         Parameters
@@ -120,6 +121,9 @@ class Chain:
         first_replicate : int, default 0
             Number of the first replicate, so blocks of one experiment can run
             apart and still address distinct streams.
+        artifacts : ArtifactLog or None
+            Collects what metrics with ``keeps_artifacts`` keep (sample texts,
+            image grids) for the replicates the log keeps; ``None`` keeps nothing.
 
         Returns
         -------
@@ -138,7 +142,7 @@ class Chain:
             return kernel.run_block(self, tree, first_replicate, n_replicates)
         rows = []
         for replicate in range(first_replicate, first_replicate + n_replicates):
-            rows.extend(self._run_replicate(tree, replicate))
+            rows.extend(self._run_replicate(tree, replicate, artifacts))
         return frame_from_rows(rows)
 
     def kernel(self):
@@ -188,7 +192,23 @@ class Chain:
         figures["contamination"] = float(np.mean(train.origin != 0)) if len(train) else np.nan
         return train, figures
 
-    def _run_replicate(self, tree: SeedTree, replicate: int) -> list[tuple]:
+    def _measure(self, model, tree: SeedTree, replicate: int, generation: int,
+                 artifacts: ArtifactLog | None) -> dict[str, float]:
+        """Every metric on one fitted model; sampling metrics get a stream each."""
+        streams = tree.stream(replicate, generation, Role.MEASURE).spawn(len(self.metrics))
+        sink = artifacts.sink(replicate, generation) if artifacts is not None else None
+        values: dict[str, float] = {}
+        for metric, stream in zip(self.metrics, streams, strict=True):
+            options = {}
+            if getattr(metric, "needs_rng", False):
+                options["rng"] = stream
+            if getattr(metric, "keeps_artifacts", False):
+                options["artifacts"] = sink
+            values.update(metric.measure(model, self.world, **options))
+        return values
+
+    def _run_replicate(self, tree: SeedTree, replicate: int,
+                       artifacts: ArtifactLog | None = None) -> list[tuple]:
         """The loop itself, for one replicate: fit, measure, write, pool, repeat."""
         template = self.model
         if getattr(template, "noise", 0) is None and is_dataclass(template):
@@ -212,15 +232,14 @@ class Chain:
             try:
                 fresh = template.clone() if hasattr(template, "clone") else deepcopy(template)
                 model = fresh.fit(train, rng=tree.stream(replicate, generation, Role.FIT))
-            except DegenerateFitError:
-                # The chain cannot go on without a model: the rest is recorded as degenerate.
-                rows += [(replicate, g, name, np.nan, "degenerate")
+            except DegenerateFitError as failure:
+                # The chain cannot go on without a model: the rest is recorded with its status.
+                rows += [(replicate, g, name, np.nan, failure.status)
                          for g in range(generation, self.n_generations + 1)
                          for name in self.metric_names()]
                 break
-            for metric in self.metrics:
-                rows += [(replicate, generation, name, value, "ok")
-                         for name, value in metric.measure(model, self.world).items()]
+            rows += [(replicate, generation, name, value, "ok") for name, value
+                     in self._measure(model, tree, replicate, generation, artifacts).items()]
             rows += [(replicate, generation, name, value, "ok")
                      for name, value in figures.items()]
         return rows

@@ -34,6 +34,8 @@ class Role(IntEnum):
     """Randomness inside a fit (initialisation, minibatches)."""
     FILTER = 5
     """Curation decisions: detectors, verifiers, reviewers."""
+    MEASURE = 6
+    """Samples metrics draw from a fitted model (one child stream per metric)."""
 
 
 @dataclass(frozen=True)

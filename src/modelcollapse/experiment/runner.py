@@ -9,13 +9,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from modelcollapse.artifacts import ARTIFACT_COLUMNS
 from modelcollapse.experiment.backends import Backend, DaskBackend, PoolBackend, SerialBackend
 from modelcollapse.experiment.progress import Progress
 from modelcollapse.experiment.schema import Experiment
 from modelcollapse.experiment.store import RunDirectory, RunError, UnitStatus
 from modelcollapse.experiment.units import plan, run_unit
 
-__all__ = ["RunSummary", "load", "make_backend", "query", "run_experiment", "run_status"]
+__all__ = ["RunSummary", "load", "load_artifacts", "make_backend", "query", "run_experiment",
+           "run_status"]
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,8 @@ def run_experiment(experiment: Experiment, out: str | Path = "runs", *,
         todo = status.pending + status.broken
         config_json = experiment.model_dump_json()
         with Progress(len(todo), len(status.done), quiet=quiet) as progress:
-            for unit, frame in backend.run(run_unit, config_json, todo):
-                run.write_unit(unit, frame, config_hash)
+            for unit, result in backend.run(run_unit, config_json, todo):
+                run.write_unit(unit, result.frame, config_hash, artifacts=result.artifacts)
                 progress.advance()
     run.finish()
     return RunSummary(run.path, len(units), len(todo), len(status.done), len(status.broken))
@@ -103,6 +105,24 @@ def load(path: str | Path) -> pd.DataFrame:
     >>> frame = modelcollapse.load("runs/post-demo")  # doctest: +SKIP
     """
     files = _unit_files(path)
+    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    return frame.sort_values(["point", "replicate", "generation"], kind="stable",
+                             ignore_index=True)
+
+
+def load_artifacts(path: str | Path) -> pd.DataFrame:
+    """What the metrics kept (texts, arrays, images) for replicate 0 of every point.
+
+    Columns ``point, replicate, generation, name, kind, text, data``; arrays and
+    images read back with :func:`modelcollapse.artifacts.decode_array`. Empty
+    when no metric of the run keeps artifacts.
+    """
+    run = RunDirectory(path)
+    _, status = run_status(path)
+    files = [run.artifacts_path(unit) for unit in status.done
+             if run.artifacts_path(unit).exists()]
+    if not files:
+        return pd.DataFrame(columns=["point", *ARTIFACT_COLUMNS])
     frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
     return frame.sort_values(["point", "replicate", "generation"], kind="stable",
                              ignore_index=True)

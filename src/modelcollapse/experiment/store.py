@@ -1,5 +1,9 @@
 """The run directory: ``run.json`` plus one Parquet file per finished unit.
 
+A unit whose metrics kept artifacts (sample texts, image grids) also has an
+``<id>.artifacts.parquet`` beside it, written before the unit file itself, so
+a unit file on disk always has its artifacts.
+
 A unit file is written under a temporary name and renamed, so it either
 exists whole or not at all. Its Parquet metadata names the unit, the config
 hash and the row count, and its pages carry checksums, so a truncated or
@@ -152,13 +156,23 @@ class RunDirectory:
         """Where a unit's file lives."""
         return self.units_dir / f"{unit.id}.parquet"
 
-    def write_unit(self, unit: Unit, frame: pd.DataFrame, config_hash: str) -> None:
-        """Write a finished unit atomically (temporary name, then rename)."""
+    def artifacts_path(self, unit: Unit) -> Path:
+        """Where a unit's artifacts live, if it kept any."""
+        return self.units_dir / f"{unit.id}.artifacts.parquet"
+
+    def write_unit(self, unit: Unit, frame: pd.DataFrame, config_hash: str, *,
+                   artifacts: pd.DataFrame | None = None) -> None:
+        """Write a finished unit atomically (temporary name, then rename), artifacts first."""
+        if artifacts is not None and len(artifacts):
+            self._write_table(self.artifacts_path(unit), artifacts, unit, config_hash)
+        self._write_table(self.unit_path(unit), frame, unit, config_hash)
+
+    def _write_table(self, path: Path, frame: pd.DataFrame, unit: Unit,
+                     config_hash: str) -> None:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         metadata = {**(table.schema.metadata or {}), _META_UNIT: unit.id.encode(),
                     _META_HASH: config_hash.encode(), _META_ROWS: str(table.num_rows).encode()}
         table = table.replace_schema_metadata(metadata)
-        path = self.unit_path(unit)
         partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
         try:
             # Dictionary-encode only the text columns: numbers encode faster as plain values.
@@ -208,3 +222,8 @@ class RunDirectory:
         """Paths of the valid unit files among ``units``."""
         status = self.status(units, config_hash)
         return [self.unit_path(unit) for unit in status.done]
+
+    def artifact_files(self, units: list[Unit], config_hash: str) -> list[Path]:
+        """Paths of the artifact files of the finished units among ``units``."""
+        status = self.status(units, config_hash)
+        return [path for path in map(self.artifacts_path, status.done) if path.exists()]

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
+from modelcollapse.artifacts import ArtifactLog
 from modelcollapse.experiment.schema import Experiment
 from modelcollapse.experiment.store import Unit
 from modelcollapse.experiment.sweep import Point, build_chain, expand, point_at
 
-__all__ = ["plan", "run_unit"]
+__all__ = ["UnitResult", "plan", "run_unit"]
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """What one unit computed: tidy rows, and the artifacts its first replicate kept."""
+
+    frame: pd.DataFrame
+    artifacts: pd.DataFrame
 
 
 def plan(experiment: Experiment, source: str = "experiment") -> tuple[list[Point], list[Unit]]:
@@ -21,7 +32,7 @@ def plan(experiment: Experiment, source: str = "experiment") -> tuple[list[Point
     return points, units
 
 
-def run_unit(config_json: str, unit: Unit) -> pd.DataFrame:
+def run_unit(config_json: str, unit: Unit) -> UnitResult:
     """Compute one unit from the resolved configuration alone.
 
     A pure function of its arguments, so any worker, process or machine
@@ -35,15 +46,19 @@ def run_unit(config_json: str, unit: Unit) -> pd.DataFrame:
 
     Returns
     -------
-    pandas.DataFrame
-        ``point``, one column per swept key, then the chain's tidy columns.
+    UnitResult
+        Rows with ``point``, one column per swept key, then the chain's tidy
+        columns; artifacts with ``point`` first (replicate 0 of each point only).
     """
     experiment = Experiment.model_validate_json(config_json)
     point = point_at(experiment, unit.point)
     chain = build_chain(point.experiment)
+    artifacts = ArtifactLog(replicates=1)
     frame = chain.run(unit.n_replicates, seed=point.experiment.seed,
-                      first_replicate=unit.first_replicate)
+                      first_replicate=unit.first_replicate, artifacts=artifacts)
     columns = {"point": unit.point, **point.columns()}
     for position, (name, value) in enumerate(columns.items()):
         frame.insert(position, name, value)
-    return frame
+    kept = artifacts.frame()
+    kept.insert(0, "point", unit.point)
+    return UnitResult(frame, kept)

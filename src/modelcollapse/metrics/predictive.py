@@ -11,7 +11,14 @@ __all__ = ["Coefficients", "ExcessRisk", "MSEToTruth", "Metric"]
 
 
 class Metric(Protocol):
-    """Anything that measures a fitted model against the world."""
+    """Anything that measures a fitted model against the world.
+
+    Two optional class attributes widen :meth:`measure`: ``needs_rng = True``
+    passes ``rng=`` (a stream of its own, for metrics that sample from the
+    model), and ``keeps_artifacts = True`` passes ``artifacts=`` (an
+    :class:`~modelcollapse.artifacts.ArtifactSink`, or ``None`` for replicates
+    that keep nothing).
+    """
 
     def names(self, model) -> tuple[str, ...]:
         """The metric names :meth:`measure` returns for models like ``model``."""

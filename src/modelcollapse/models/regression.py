@@ -31,7 +31,14 @@ SINGULAR_RTOL = 1e-7
 
 
 class DegenerateFitError(ArithmeticError):
-    """The training design is numerically singular, so no unique fit exists."""
+    """A fit that cannot produce a model; the chain records ``status`` and stops that replicate.
+
+    The base case is a numerically singular design (no unique fit); families
+    subclass it for their own failures (a training loss that became NaN, say)
+    with their own ``status``.
+    """
+
+    status = "degenerate"
 
 
 def to_unit_interval(x: np.ndarray, domain: tuple[float, float]) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The components modelcollapse ships, registered under the names experiment files use."""
+"""Classical families (regression, densities, discrete, classifiers), policies and filters."""
 
 from __future__ import annotations
 
