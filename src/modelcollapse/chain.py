@@ -47,6 +47,8 @@ class Chain:
     model : object
         Unfitted model with ``fit(data, *, rng)`` and ``sample(n, *, rng, X=None)``;
         every generation fits a fresh copy (``clone()`` if it has one, else a deep copy).
+        A model with ``for_world(world)`` is replaced by what that returns, so it
+        can take settings from the world (a vocabulary, an image shape).
     policy : Policy, default Replace()
         How each generation's training set is built from the pool.
     n_samples : int, default 30
@@ -78,6 +80,8 @@ class Chain:
     filters: tuple = ()
 
     def __post_init__(self) -> None:
+        if hasattr(self.model, "for_world"):  # e.g. a language model takes the world's vocabulary
+            self.model = self.model.for_world(self.world)
         if int(self.n_samples) != self.n_samples or self.n_samples < 1:
             raise ValueError(f"n_samples must be an integer >= 1, got {self.n_samples}")
         if int(self.n_generations) != self.n_generations or self.n_generations < 0:
