@@ -1,0 +1,57 @@
+"""Feng et al.'s breakdown point: training on verified labels flips at p* = 1/2."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from modelcollapse.data import Dataset
+from modelcollapse.filters import Verifier
+from modelcollapse.theory import verifier_breakdown, verifier_theory
+from modelcollapse.worlds.classification import TwoClassWorld
+
+WORLD = TwoClassWorld(separation=2.0, dim=2)
+E, PHI = 0.5, 0.6  # the generator is wrong half the time; ψ* = φ(1 − e)/e = 0.6
+
+
+def _accuracy_after_verification(keep_wrong: float, seed: int) -> tuple[float, float]:
+    """Label inputs wrongly with rate E, verify, fit a linear classifier on what is kept."""
+    rng = np.random.default_rng(seed)
+    X = WORLD.draw_inputs(40_000, rng=rng)
+    flipped = rng.random(len(X)) < E
+    labels = np.where(flipped, 1 - WORLD.true_labels(X), WORLD.true_labels(X))
+    candidates = Dataset.synthetic(X, labels, generation=1)
+    kept, figures = Verifier(PHI, keep_wrong).apply(candidates, world=WORLD, rng=rng)
+    classifier = LogisticRegression().fit(kept.X, kept.y)
+    X_test, y_test = WORLD.held_out_labelled()
+    return float(np.mean(classifier.predict(X_test) == y_test)), figures["verifier_wrong_kept"]
+
+
+def test_the_breakdown_point_solves_p_star_equal_one_half():
+    psi = verifier_breakdown(E, PHI)
+    assert psi == pytest.approx(0.6)
+    assert verifier_theory(E, PHI, psi)[1] == pytest.approx(0.5)
+    assert verifier_breakdown(0.1, 0.9) > 1  # a rarely wrong generator never breaks down
+
+
+@pytest.mark.parametrize("keep_wrong, side", [(0.4, "below"), (0.9, "above")])
+def test_training_on_verified_labels_is_bayes_optimal_below_and_worst_above(keep_wrong, side):
+    bayes_accuracy = 1 - WORLD.bayes_error  # 0.841 at separation 2
+    # With ~20,000 kept items a 2-D linear boundary is estimated to about 1e-3 in accuracy;
+    # the held-out test set of 5,000 adds a binomial SE of 0.005 to both sides equally, so
+    # 0.02 separates "optimal" from "worst" (0.68 apart) with room to spare, while a wrong
+    # breakdown point (say at ψ = 0.3 or 0.75) would put one of these cases on the other side.
+    accuracy, wrong_kept = _accuracy_after_verification(keep_wrong, seed=11)
+    expected_wrong_kept = verifier_theory(E, PHI, keep_wrong)[1]
+    assert wrong_kept == pytest.approx(expected_wrong_kept, abs=0.01)  # SE ≈ 0.0035
+    if side == "below":
+        assert keep_wrong < verifier_breakdown(E, PHI)
+        assert accuracy == pytest.approx(bayes_accuracy, abs=0.02)
+    else:
+        assert keep_wrong > verifier_breakdown(E, PHI)
+        assert accuracy == pytest.approx(1 - bayes_accuracy, abs=0.02)
+
+
+@pytest.mark.parametrize("e, phi", [(0.0, 0.5), (1.5, 0.5), (0.5, -0.1)])
+def test_impossible_breakdown_settings_are_refused(e, phi):
+    with pytest.raises(ValueError, match="must be in"):
+        verifier_breakdown(e, phi)
