@@ -26,6 +26,7 @@ from modelcollapse.models import DegenerateFitError
 from modelcollapse.policies import Policy, Replace
 from modelcollapse.results import frame_from_rows
 from modelcollapse.rng import Role, SeedTree
+from modelcollapse.worlds.drifting import world_at
 
 __all__ = ["Chain"]
 
@@ -44,13 +45,21 @@ class Chain:
     world : object
         Source of real data and of the truth the metrics compare against
         (``sample(n, *, rng)``; conditional worlds also ``draw_inputs``).
+        A world that drifts (``drift`` > 0) offers ``at(generation)``: real
+        data, inputs, curation and metrics of generation g all use ``world.at(g)``.
     model : object
         Unfitted model with ``fit(data, *, rng)`` and ``sample(n, *, rng, X=None)``;
         every generation fits a fresh copy (``clone()`` if it has one, else a deep copy).
         A model with ``for_world(world)`` is replaced by what that returns, so it
         can take settings from the world (a vocabulary, an image shape).
     policy : Policy, default Replace()
-        How each generation's training set is built from the pool.
+        How each generation's training set is built from the pool. A policy
+        with ``refits = False`` keeps generation 1's model and returns, every
+        later generation, ``policy.adapt(first_model, world, n_samples=, rng=)``
+        instead (a frozen model, or one corrected by retrieval); one with
+        ``writer = "first"`` has generation 1's model write every training
+        set (distillation from one teacher). A policy's optional
+        ``check(chain)`` rejects chains it cannot run.
     n_samples : int, default 30
         Training-set size per generation (the policy may accumulate more).
     n_generations : int, default 500
@@ -103,6 +112,8 @@ class Chain:
                 f"a training budget of {budget} cannot fit {n_parameters} coefficients: "
                 f"raise the budget to at least {n_parameters}"
             )
+        if hasattr(self.policy, "check"):
+            self.policy.check(self)
 
     @property
     def model_noise(self) -> float:
@@ -160,9 +171,9 @@ class Chain:
         names = [name for metric in self.metrics for name in metric.names(self.model)]
         return names + (self._filter_names() if self.filters else [])
 
-    def _training_set(self, pool: Pool, model, tree: SeedTree, replicate: int,
+    def _training_set(self, pool: Pool, model, world, tree: SeedTree, replicate: int,
                       generation: int) -> Dataset:
-        world, policy, N = self.world, self.policy, self.n_samples
+        policy, N = self.policy, self.n_samples
         n_synthetic = policy.n_new_synthetic(N, generation)
         X = None
         if getattr(world, "fixed_design", False):  # relabel generation 1's inputs
@@ -185,18 +196,18 @@ class Chain:
         return policy.build(pool, new_synthetic=new, fresh_real=fresh, n_samples=N,
                             rng=tree.stream(replicate, generation, Role.POLICY))
 
-    def _curate(self, train: Dataset, tree: SeedTree, replicate: int,
+    def _curate(self, train: Dataset, world, tree: SeedTree, replicate: int,
                 generation: int) -> tuple[Dataset, dict[str, float]]:
         """Apply the filters in order; return what is left and their figures."""
         rng = tree.stream(replicate, generation, Role.FILTER)
         figures: dict[str, float] = {}
         for curation in self.filters:
-            train, reported = curation.apply(train, world=self.world, rng=rng)
+            train, reported = curation.apply(train, world=world, rng=rng)
             figures.update(reported)
         figures["contamination"] = float(np.mean(train.origin != 0)) if len(train) else np.nan
         return train, figures
 
-    def _measure(self, model, tree: SeedTree, replicate: int, generation: int,
+    def _measure(self, model, world, tree: SeedTree, replicate: int, generation: int,
                  artifacts: ArtifactLog | None) -> dict[str, float]:
         """Every metric on one fitted model; sampling metrics get a stream each."""
         streams = tree.stream(replicate, generation, Role.MEASURE).spawn(len(self.metrics))
@@ -208,7 +219,7 @@ class Chain:
                 options["rng"] = stream
             if getattr(metric, "keeps_artifacts", False):
                 options["artifacts"] = sink
-            values.update(metric.measure(model, self.world, **options))
+            values.update(metric.measure(model, world, **options))
         return values
 
     def _run_replicate(self, tree: SeedTree, replicate: int,
@@ -218,21 +229,30 @@ class Chain:
         if getattr(template, "noise", 0) is None and is_dataclass(template):
             template = replace(template, noise=self.world.noise)
         pool = Pool()
-        model = None
+        model = first = None  # the latest model and generation 1's
         rows = []
         for generation in range(1, self.n_generations + 1):
             figures: dict[str, float] = {}
-            if model is None:
-                train = self.world.sample(self.n_samples,
+            world = world_at(self.world, generation)
+            if first is not None and not getattr(self.policy, "refits", True):
+                model = self.policy.adapt(first, world, n_samples=self.n_samples,
                                           rng=tree.stream(replicate, generation, Role.REAL))
+                rows += [(replicate, generation, name, value, "ok") for name, value
+                         in self._measure(model, world, tree, replicate, generation,
+                                          artifacts).items()]
+                continue
+            if model is None:
+                train = world.sample(self.n_samples,
+                                     rng=tree.stream(replicate, generation, Role.REAL))
                 pool.add(train, generation)
                 if self.filters:  # nothing to curate yet: generation 1 is all real
                     figures = dict.fromkeys(self._filter_names(), np.nan) | {
                         "contamination": 0.0}
             else:
-                train = self._training_set(pool, model, tree, replicate, generation)
+                writer = first if getattr(self.policy, "writer", "previous") == "first" else model
+                train = self._training_set(pool, writer, world, tree, replicate, generation)
                 if self.filters:
-                    train, figures = self._curate(train, tree, replicate, generation)
+                    train, figures = self._curate(train, world, tree, replicate, generation)
             try:
                 fresh = template.clone() if hasattr(template, "clone") else deepcopy(template)
                 model = fresh.fit(train, rng=tree.stream(replicate, generation, Role.FIT))
@@ -242,8 +262,10 @@ class Chain:
                          for g in range(generation, self.n_generations + 1)
                          for name in self.metric_names()]
                 break
+            first = model if first is None else first
             rows += [(replicate, generation, name, value, "ok") for name, value
-                     in self._measure(model, tree, replicate, generation, artifacts).items()]
+                     in self._measure(model, world, tree, replicate, generation,
+                                      artifacts).items()]
             rows += [(replicate, generation, name, value, "ok")
                      for name, value in figures.items()]
         return rows

@@ -15,6 +15,7 @@ from modelcollapse.models.categorical import (
 )
 from modelcollapse.rng import SeedTree
 from modelcollapse.worlds.discrete import CategoricalWorld
+from modelcollapse.worlds.drifting import drifts
 
 __all__ = ["CategoricalFamily", "run_block", "supports"]
 
@@ -23,7 +24,8 @@ def supports(chain) -> bool:
     """Whether this kernel can run ``chain``."""
     return (type(chain.world) is CategoricalWorld and type(chain.model) is CategoricalModel
             and type(chain.policy) in POLICIES
-            and all(type(m) is CategoricalMetric for m in chain.metrics))
+            and all(type(m) is CategoricalMetric for m in chain.metrics)
+            and not drifts(chain.world))  # a moving truth runs in the loop
 
 
 class CategoricalFamily(BatchedFamily):

@@ -15,6 +15,7 @@ from modelcollapse.metrics.distribution import GaussianMetric, gaussian_metrics
 from modelcollapse.models.density import GaussianModel, truncated_standard_normal
 from modelcollapse.models.regression import SINGULAR_RTOL
 from modelcollapse.rng import SeedTree
+from modelcollapse.worlds.drifting import drifts
 from modelcollapse.worlds.gaussian import GaussianWorld
 
 __all__ = ["GaussianFamily", "run_block", "supports"]
@@ -24,7 +25,8 @@ def supports(chain) -> bool:
     """Whether this kernel can run ``chain``."""
     return (type(chain.world) is GaussianWorld and type(chain.model) is GaussianModel
             and type(chain.policy) in POLICIES
-            and all(type(m) is GaussianMetric for m in chain.metrics))
+            and all(type(m) is GaussianMetric for m in chain.metrics)
+            and not drifts(chain.world))  # a moving truth runs in the loop
 
 
 class GaussianFamily(BatchedFamily):

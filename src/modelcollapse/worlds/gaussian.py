@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from modelcollapse.data import Dataset
+from modelcollapse.worlds.drifting import check_drift
 
 __all__ = ["GaussianWorld", "gaussian_world"]
 
@@ -24,11 +25,18 @@ class GaussianWorld:
     cov : array-like of shape (d, d)
         Symmetric positive definite.
     name : str, default "gaussian"
+    drift : float, default 0.0
+        Distance the mean moves per generation, along the diagonal direction
+        1/√d: generation g's mean is mean + drift·(g − 1)·1/√d.
+    generation : int, default 1
+        The generation whose truth this is; :meth:`at` sets it.
     """
 
     mean: np.ndarray
     cov: np.ndarray
     name: str = "gaussian"
+    drift: float = 0.0
+    generation: int = 1
     chol: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -47,6 +55,14 @@ class GaussianWorld:
         object.__setattr__(self, "mean", mean)
         object.__setattr__(self, "cov", cov)
         object.__setattr__(self, "chol", chol)
+        check_drift(self.drift, "distance")
+
+    def at(self, generation: int) -> GaussianWorld:
+        """The world of ``generation``: the mean moved by drift·(generation − 1)."""
+        if not self.drift:
+            return self
+        step = self.drift * (generation - self.generation) / np.sqrt(self.dim)
+        return replace(self, mean=self.mean + step, generation=generation)
 
     @property
     def dim(self) -> int:
@@ -63,10 +79,11 @@ class GaussianWorld:
         return Dataset.real(self.mean + z @ self.chol.T)
 
 
-def gaussian_world(dim: int = 1, mean: float = 0.0, variance: float = 1.0) -> GaussianWorld:
-    """N(mean·1, variance·I) in ``dim`` dimensions."""
+def gaussian_world(dim: int = 1, mean: float = 0.0, variance: float = 1.0,
+                   drift: float = 0.0) -> GaussianWorld:
+    """N(mean·1, variance·I) in ``dim`` dimensions; the mean moves ``drift`` a generation."""
     if int(dim) != dim or dim < 1:
         raise ValueError(f"dim must be an integer >= 1, got {dim}")
     if not variance > 0:
         raise ValueError(f"variance must be > 0, got {variance}")
-    return GaussianWorld(np.full(dim, float(mean)), variance * np.eye(dim))
+    return GaussianWorld(np.full(dim, float(mean)), variance * np.eye(dim), drift=drift)

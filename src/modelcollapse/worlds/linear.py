@@ -7,11 +7,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from modelcollapse.data import Dataset
+from modelcollapse.worlds.drifting import check_drift
 
 __all__ = ["LinearWorld"]
 
@@ -31,17 +32,24 @@ class LinearWorld:
     design : {"fresh", "fixed"}, default "fresh"
         New inputs every generation, or generation 1's inputs relabelled.
     name : str, default "linear"
+    drift : float, default 0.0
+        Distance w* moves per generation, along (e₁ − e₂)/√2 (orthogonal to
+        the first w*; along e₁ when d = 1).
+    generation : int, default 1
+        The generation whose truth this is; :meth:`at` sets it.
 
     Attributes
     ----------
     weights : ndarray of shape (d,)
-        The true w*, all ones divided by √d (so ‖w*‖ = 1).
+        The true w*: in generation 1 all ones divided by √d (so ‖w*‖ = 1).
     """
 
     dim: int = 10
     noise: float = 1.0
     design: str = "fresh"
     name: str = "linear"
+    drift: float = 0.0
+    generation: int = 1
 
     def __post_init__(self) -> None:
         if int(self.dim) != self.dim or self.dim < 1:
@@ -50,6 +58,11 @@ class LinearWorld:
             raise ValueError(f"noise must be a finite number >= 0, got {self.noise}")
         if self.design not in DESIGNS:
             raise ValueError(f"design must be 'fresh' or 'fixed', got {self.design!r}")
+        check_drift(self.drift, "distance")
+
+    def at(self, generation: int) -> LinearWorld:
+        """The world of ``generation``: w* moved by drift·(generation − 1)."""
+        return replace(self, generation=generation) if self.drift else self
 
     @property
     def fixed_design(self) -> bool:
@@ -58,8 +71,13 @@ class LinearWorld:
 
     @property
     def weights(self) -> np.ndarray:
-        """The true coefficients w*."""
-        return np.full(self.dim, 1.0 / np.sqrt(self.dim))
+        """The true coefficients w* of this generation."""
+        weights = np.full(self.dim, 1.0 / np.sqrt(self.dim))
+        direction = np.zeros(self.dim)
+        direction[0] = 1.0
+        if self.dim > 1:
+            direction[:2] = np.sqrt(0.5), -np.sqrt(0.5)
+        return weights + self.drift * (self.generation - 1) * direction
 
     def true_function(self, X: np.ndarray) -> np.ndarray:
         """The noise-free labels Xw*."""
