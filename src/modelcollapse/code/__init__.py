@@ -1,0 +1,32 @@
+"""The code-model case study: a package registry, a static verifier and squattable names.
+
+Generated code is data here: it is parsed with :mod:`ast`, never executed or
+imported. See SCIENCE.md §6 (Spracklen et al. 2025) for what is measured.
+"""
+
+from modelcollapse.code.registry import (
+    PackageRegistry,
+    RegistryError,
+    default_registry,
+    load_registry,
+    normalize,
+)
+from modelcollapse.code.squat import SquatIndex, SquatMatch, naive_squat_search, osa_distance
+from modelcollapse.code.stdlib import StdlibIndex
+from modelcollapse.code.verifier import Finding, StaticVerifier, Verdict
+
+__all__ = [
+    "Finding",
+    "PackageRegistry",
+    "RegistryError",
+    "SquatIndex",
+    "SquatMatch",
+    "StaticVerifier",
+    "StdlibIndex",
+    "Verdict",
+    "default_registry",
+    "load_registry",
+    "naive_squat_search",
+    "normalize",
+    "osa_distance",
+]

@@ -1,0 +1,297 @@
+"""Static verification of generated Python: parse, resolve imports, check attributes and keywords.
+
+Generated code is data. The verifier reads it with :func:`ast.parse` and
+never executes, compiles to bytecode or imports it. What it checks:
+
+- every import names a standard-library module (submodules included) or a
+  package in the registry snapshot (:mod:`modelcollapse.code.registry`);
+- every attribute read from a standard-library module (``os.path.joinn``,
+  ``from json import dumpz``) is a name that module really defines
+  (:mod:`modelcollapse.code.stdlib` reads them from the library's source);
+- every keyword argument of a call to a standard-library function or class
+  is one of its real parameters, where the signature can be read.
+
+Relative imports (``from . import x``) name no package and are counted apart.
+Third-party packages are checked by name only: their source is not read.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from modelcollapse.code.registry import PackageRegistry, default_registry
+from modelcollapse.code.stdlib import StdlibIndex
+
+__all__ = ["Finding", "StaticVerifier", "Verdict"]
+
+MAX_CHARS = 200_000
+"""Longest source the verifier parses (a generated item is a function or class, not a file)."""
+
+STATUSES = ("ok", "empty", "undecodable", "too-large", "syntax-error")
+"""How a source ended: parsed (``ok``), or why it could not be."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One invented name in one source.
+
+    Parameters
+    ----------
+    kind : {"import", "attribute", "keyword"}
+        What was invented: a package or module, a module attribute, a keyword argument.
+    name : str
+        As it reads: ``"reqeusts"``, ``"os.pathh"``, ``"json.dumps(indnt=)"``.
+    line, column, end_column : int
+        Where the invented part stands (1-based line, 0-based columns), for highlighting.
+    """
+
+    kind: str
+    name: str
+    line: int
+    column: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What static verification found in one source.
+
+    Parameters
+    ----------
+    status : str
+        One of :data:`STATUSES`; only ``"ok"`` sources were checked further.
+    imports : int
+        Imports naming a package or module (``import a, b`` counts two;
+        ``from a import b`` one); relative imports are not counted.
+    relative_imports : int
+        ``from . import x`` and the like.
+    attributes : int
+        Attributes read from standard-library modules whose names are known.
+    keywords : int
+        Keyword arguments passed to standard-library callables with readable signatures.
+    findings : tuple of Finding
+        Every invented import, attribute and keyword.
+    message : str
+        Why a source did not parse (empty when it did).
+    """
+
+    status: str
+    imports: int = 0
+    relative_imports: int = 0
+    attributes: int = 0
+    keywords: int = 0
+    findings: tuple[Finding, ...] = ()
+    message: str = ""
+
+    @property
+    def parsed(self) -> bool:
+        """Whether the source parsed."""
+        return self.status == "ok"
+
+    @property
+    def passes(self) -> bool:
+        """Parsed, and nothing invented: what a static-verifier filter keeps."""
+        return self.parsed and not self.findings
+
+    def invented(self, kind: str) -> list[str]:
+        """The invented names of one kind, in order of appearance."""
+        return [f.name for f in self.findings if f.kind == kind]
+
+
+@dataclass
+class _Scope:
+    """Names bound to standard-library modules and objects in one source."""
+
+    modules: dict[str, str] = field(default_factory=dict)     # local name -> dotted module
+    objects: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (module, attr)
+
+
+class StaticVerifier:
+    r"""Checks generated Python against a package registry and the standard library.
+
+    Parameters
+    ----------
+    registry : PackageRegistry or None
+        Real package names; the shipped PyPI snapshot by default.
+    stdlib : StdlibIndex or None
+        What the standard library defines; the running interpreter's by default.
+    max_chars : int, default MAX_CHARS
+        Longer sources are reported as ``"too-large"`` without being parsed.
+
+    Examples
+    --------
+    >>> verifier = StaticVerifier()
+    >>> verdict = verifier.verify("import reqeusts\nimport os\nos.path.joinn('a')")
+    >>> [(f.kind, f.name) for f in verdict.findings]
+    [('import', 'reqeusts'), ('attribute', 'os.path.joinn')]
+    """
+
+    def __init__(self, registry: PackageRegistry | None = None,
+                 stdlib: StdlibIndex | None = None, max_chars: int = MAX_CHARS):
+        if int(max_chars) != max_chars or max_chars < 1:
+            raise ValueError(f"max_chars must be an integer >= 1, got {max_chars!r}")
+        self._registry = registry
+        self.stdlib = stdlib if stdlib is not None else StdlibIndex()
+        self.max_chars = max_chars
+
+    @cached_property
+    def registry(self) -> PackageRegistry:
+        """The package registry (the shipped snapshot is read on first use)."""
+        return self._registry if self._registry is not None else default_registry()
+
+    def verify(self, source: str | bytes) -> Verdict:
+        """Verify one source (text, or bytes decoded as UTF-8); never raises on bad input."""
+        if isinstance(source, bytes | bytearray):
+            try:
+                source = bytes(source).decode("utf-8")
+            except UnicodeDecodeError as error:
+                return Verdict("undecodable", message=str(error))
+        if not source.strip():
+            return Verdict("empty", message="nothing but white space")
+        if len(source) > self.max_chars:
+            return Verdict("too-large", message=f"{len(source)} characters, more than the "
+                                                f"{self.max_chars} the verifier parses")
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            # ValueError: NUL bytes; RecursionError/MemoryError: absurdly deep nesting.
+            return Verdict("syntax-error", message=f"{type(error).__name__}: {error}")
+        return self._check(tree)
+
+    def _check(self, tree: ast.Module) -> Verdict:
+        scope = _Scope()
+        findings: list[Finding] = []
+        counts = {"imports": 0, "relative_imports": 0, "attributes": 0, "keywords": 0}
+        rebound = _rebound_names(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    counts["imports"] += 1
+                    self._check_module(alias.name, alias, findings)
+                    if self.stdlib.exists(alias.name):
+                        local = alias.asname or alias.name.partition(".")[0]
+                        scope.modules[local] = alias.name if alias.asname else local
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    counts["relative_imports"] += 1
+                    continue
+                counts["imports"] += 1
+                if self._check_module(node.module, node, findings):
+                    for alias in node.names:
+                        self._check_from(node.module, alias, node, scope, findings, counts)
+        for name in rebound:
+            scope.modules.pop(name, None)
+            scope.objects.pop(name, None)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                self._check_attribute(node, scope, findings, counts)
+            elif isinstance(node, ast.Call):
+                self._check_keywords(node, scope, findings, counts)
+        findings.sort(key=lambda f: (f.line, f.column))
+        return Verdict("ok", findings=tuple(findings), **counts)
+
+    def _check_module(self, module: str, node: ast.stmt | ast.alias,
+                      findings: list[Finding]) -> bool:
+        """Record an invented import; return whether ``module`` is a stdlib module."""
+        if self.stdlib.exists(module):
+            return True
+        if not self.registry.is_stdlib(module) and self.registry.is_real(module):
+            return False  # a real package: its own submodules are not checked
+        findings.append(Finding("import", module, node.lineno, node.col_offset,
+                                node.end_col_offset or node.col_offset))
+        return False
+
+    def _check_from(self, module: str, alias: ast.alias, node: ast.ImportFrom, scope: _Scope,
+                    findings: list[Finding], counts: dict[str, int]) -> None:
+        if alias.name == "*":
+            return
+        local = alias.asname or alias.name
+        submodule = f"{module}.{alias.name}"
+        if self.stdlib.exists(submodule):
+            scope.modules[local] = submodule
+            return
+        info = self.stdlib.module(module)
+        if info is None or info.open:
+            return
+        counts["attributes"] += 1
+        if self.stdlib.resolve(module, alias.name) is None:
+            findings.append(Finding("attribute", submodule, alias.lineno, alias.col_offset,
+                                    alias.col_offset + len(alias.name)))
+        else:
+            scope.objects[local] = (module, alias.name)
+
+    def _module_of(self, node: ast.expr, scope: _Scope) -> tuple[str, str] | None:
+        """The stdlib module an expression denotes, as written and as defined.
+
+        ``os.path`` gives ``("os.path", "posixpath")``; None if not a stdlib module.
+        """
+        if isinstance(node, ast.Name):
+            module = scope.modules.get(node.id)
+            return None if module is None else (module, module)
+        if isinstance(node, ast.Attribute):
+            parent = self._module_of(node.value, scope)
+            if parent is not None:
+                real = self.stdlib.module_target(parent[1], node.attr)
+                return None if real is None else (f"{parent[0]}.{node.attr}", real)
+        return None
+
+    def _check_attribute(self, node: ast.Attribute, scope: _Scope, findings: list[Finding],
+                         counts: dict[str, int]) -> None:
+        module = self._module_of(node.value, scope)
+        if module is None:
+            return
+        written, real = module
+        info = self.stdlib.module(real)
+        if info is None or info.open:
+            return
+        counts["attributes"] += 1
+        if self.stdlib.resolve(real, node.attr) is None and \
+                not self.stdlib.exists(f"{real}.{node.attr}"):
+            end = node.end_col_offset or node.col_offset
+            findings.append(Finding("attribute", f"{written}.{node.attr}",
+                                    node.end_lineno or node.lineno,
+                                    max(end - len(node.attr), 0), end))
+
+    def _callee(self, func: ast.expr, scope: _Scope) -> tuple[str, str, str] | None:
+        """(name as written, defining module, attribute) of a stdlib callable, or None."""
+        if isinstance(func, ast.Name):
+            found = scope.objects.get(func.id)
+            return None if found is None else (f"{found[0]}.{found[1]}", *found)
+        if isinstance(func, ast.Attribute):
+            module = self._module_of(func.value, scope)
+            if module is not None:
+                return f"{module[0]}.{func.attr}", module[1], func.attr
+        return None
+
+    def _check_keywords(self, node: ast.Call, scope: _Scope, findings: list[Finding],
+                        counts: dict[str, int]) -> None:
+        callee = self._callee(node.func, scope)
+        if callee is None:
+            return
+        written, module, attribute = callee
+        definition = self.stdlib.resolve(module, attribute)
+        if definition is None or definition.keywords is None:
+            return
+        for keyword in node.keywords:
+            if keyword.arg is None:  # **mapping: unknown keys
+                continue
+            counts["keywords"] += 1
+            if keyword.arg not in definition.keywords:
+                findings.append(Finding(
+                    "keyword", f"{written}({keyword.arg}=)", keyword.lineno,
+                    keyword.col_offset, keyword.col_offset + len(keyword.arg)))
+
+
+def _rebound_names(tree: ast.Module) -> set[str]:
+    """Names the source binds itself (assignments, definitions, parameters)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
