@@ -6,7 +6,8 @@ none. Families that need heavy libraries (PyTorch, transformers) import them
 inside their factories, so registering them costs nothing.
 """
 
-from modelcollapse.experiment.builtins import classical
+from modelcollapse.experiment.builtins import classical, language
 
-DEFAULT_METRICS: dict[str, list[str]] = {**classical.DEFAULT_METRICS}
+DEFAULT_METRICS: dict[str, list[str]] = {**classical.DEFAULT_METRICS,
+                                         **language.DEFAULT_METRICS}
 """Metrics measured when an experiment names none, by model."""

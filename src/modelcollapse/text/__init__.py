@@ -1,0 +1,1 @@
+"""Text for language-model worlds: corpora, tokenizers, the block split, decoding."""
