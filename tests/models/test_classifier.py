@@ -69,3 +69,20 @@ def test_bad_classifier_settings(data, message):
     data = {"name": "x", "world": "digits", "model": "classifier", **data}
     with pytest.raises(ConfigError, match=message):
         expand(parse_experiment(data))
+
+
+def test_a_training_set_of_one_class_gives_a_model_of_that_class():
+    world = TwoClassWorld()
+    data = world.sample(50, rng=np.random.default_rng(0))
+    one_class = type(data)(data.X, np.ones(len(data), dtype=int), data.origin)
+    model = _logistic("sample").fit(one_class, rng=np.random.default_rng(1))
+    X = world.draw_inputs(100, rng=np.random.default_rng(2))
+    assert (model.predict(X) == 1).all()
+    assert (model.sample(len(X), rng=np.random.default_rng(3), X=X).y == 1).all()
+
+
+def test_impossible_estimator_settings_are_refused_when_the_experiment_is_built():
+    data = {"name": "x", "world": "two-class",
+            "model": {"name": "classifier", "params": {"C": -1.0}}}
+    with pytest.raises(ConfigError, match="'C' parameter"):
+        expand(parse_experiment(data))

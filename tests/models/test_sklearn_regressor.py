@@ -53,3 +53,15 @@ def test_from_an_experiment_file():
         "name": "sklearn-regressor", "estimator": "tree.DecisionTreeRegressor",
         "params": {"max_depth": 3}}}))
     assert points[0].experiment.metrics is None  # the family's default: mse_to_truth
+
+
+def test_too_few_points_for_the_estimator_is_a_degenerate_replicate_not_a_crash():
+    from modelcollapse import SyntheticDetector
+
+    # Five neighbours among the handful of items a strict detector leaves.
+    knn = SklearnRegressor(sklearn_estimator("neighbors.KNeighborsRegressor"))
+    chain = Chain(cosine_world(), knn, Replace(), n_samples=8, n_generations=4,
+                  metrics=(MSEToTruth(),), filters=(SyntheticDetector(tpr=0.6, fpr=0.0),))
+    frame = chain.run(6, seed=3)
+    assert set(frame.status) == {"ok", "degenerate"}
+    assert frame[frame.status == "degenerate"].value.isna().all()

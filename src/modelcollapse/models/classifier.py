@@ -8,6 +8,7 @@ import numpy as np
 
 from modelcollapse.data import Dataset
 from modelcollapse.models.mixture import random_state_from
+from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.sklearn_lookup import build_sklearn
 
 __all__ = ["SklearnClassifier", "sklearn_classifier"]
@@ -50,14 +51,23 @@ class SklearnClassifier:
         import warnings
 
         from sklearn.base import clone
+        from sklearn.dummy import DummyClassifier
         from sklearn.exceptions import ConvergenceWarning
 
+        X, y = np.asarray(data.X, float), np.asarray(data.y)
+        if len(np.unique(y)) == 1:
+            # Self-training has collapsed onto one class: the model says that class everywhere.
+            self.fitted_ = DummyClassifier(strategy="most_frequent").fit(X, y)
+            return self
         estimator = clone(self.estimator)
         if "random_state" in estimator.get_params():
             estimator.set_params(random_state=random_state_from(rng))
         with warnings.catch_warnings():  # iterative solvers stopping early is routine here
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.fitted_ = estimator.fit(np.asarray(data.X, float), np.asarray(data.y))
+            try:
+                self.fitted_ = estimator.fit(X, y)
+            except ValueError as error:  # settings were checked up front: this is the data
+                raise DegenerateFitError(f"cannot fit {len(y)} item(s): {error}") from None
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:

@@ -35,4 +35,13 @@ def build_sklearn(kind: str, path: str, params: dict | None = None):
                          f"(e.g. {_EXAMPLES[kind]!r})") from None
     if not (isinstance(cls, type) and issubclass(cls, getattr(sklearn.base, _MIXINS[kind]))):
         raise ValueError(f"{kind} {path!r} is not a {kind}")
-    return cls(**(params or {}))
+    estimator = cls(**(params or {}))
+    # Settings are checked when the experiment is built, so a bad value is a configuration
+    # error rather than a fit that fails in every replicate (scikit-learn >= 1.2 checks them).
+    check = getattr(estimator, "_validate_params", None)
+    if check is not None:
+        try:
+            check()
+        except ValueError as error:
+            raise ValueError(f"{kind} {path!r}: {error}") from None
+    return estimator

@@ -8,6 +8,7 @@ import numpy as np
 
 from modelcollapse.data import Dataset
 from modelcollapse.models.mixture import random_state_from
+from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.sklearn_lookup import build_sklearn
 
 __all__ = ["SklearnRegressor", "sklearn_estimator"]
@@ -56,7 +57,13 @@ class SklearnRegressor:
         if "random_state" in estimator.get_params():
             estimator.set_params(random_state=random_state_from(rng))
         X = np.asarray(data.X, dtype=float).reshape(len(data), -1)
-        self.fitted_ = estimator.fit(X, np.asarray(data.y, dtype=float))
+        try:
+            self.fitted_ = estimator.fit(X, np.asarray(data.y, dtype=float))
+            # Some estimators accept too little data and fail only when asked to predict
+            # (k neighbours among fewer than k points): find out now, while fitting.
+            self.fitted_.predict(X[:1])
+        except ValueError as error:  # settings were checked up front: this is the data
+            raise DegenerateFitError(f"cannot fit {len(data)} item(s): {error}") from None
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
