@@ -1,0 +1,591 @@
+"""A nanoGPT-shaped decoder-only transformer language model, trained per generation.
+
+Token and position embeddings, pre-norm blocks of causal self-attention
+(``scaled_dot_product_attention``) and an MLP, a final layer norm, and an
+output layer tied to the token embedding (Radford et al. 2019; Karpathy's
+nanoGPT). Every block of B tokens is read after a start token that only the
+model knows: it has id V (one past the world's vocabulary), is never
+predicted, and marks "the block begins here". So the first token of a block
+is scored and written given the start token alone, exactly as in training.
+
+Writing uses a KV cache. Unconditional writing never needs more than the B
+positions trained. Prompted writing (``conditional = True``: a real block,
+then the next B tokens) slides a window: the model reads the start token and
+at most B - 1 tokens; when the window is full it keeps the last (B - 1) // 2
+tokens and re-reads them in one pass, so the cache is rebuilt once every
+(B - 1) // 2 tokens instead of once per token. The uncached path follows the
+same windows, which is what makes the two write identical tokens.
+
+Generation 1 trains from scratch; later generations either train from
+scratch too (``init = "scratch"``) or start from a copy of generation 1's
+weights (``init = "generation-1"``), kept in memory.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from modelcollapse.data import Dataset
+from modelcollapse.models.regression import DegenerateFitError
+from modelcollapse.models.torch_decoding import Decoding, generate, torch_generator
+
+__all__ = ["GPT", "GPTConfig", "KVCache", "TrainingDiverged", "TransformerLM", "resolve_device"]
+
+
+class TrainingDiverged(DegenerateFitError):
+    """The training loss became NaN or infinite; the chain records ``"diverged"``."""
+
+    status = "diverged"
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    """Shape of the network (saved beside its weights)."""
+
+    vocab_size: int  # V, the world's tokens; the start token is id V
+    context: int  # positions the model reads: the start token plus B - 1 tokens
+    n_layer: int = 2
+    n_head: int = 4
+    n_embd: int = 128
+    dropout: float = 0.0  # on embeddings and residual branches (attention weights: none)
+
+
+class _Dropout(nn.Module):
+    """Dropout drawing its mask from the model's own generator, never torch's global one."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+        self.generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.rand(x.shape, generator=self.generator, device=x.device) >= self.p
+        return x * keep / (1.0 - self.p)
+
+
+class KVCache:
+    """Keys and values of every layer for a batch of sequences, up to ``context`` positions."""
+
+    def __init__(self, config: GPTConfig, n: int, device, dtype):
+        head_size = config.n_embd // config.n_head
+        shape = (config.n_layer, n, config.n_head, config.context, head_size)
+        self.keys = torch.empty(shape, device=device, dtype=dtype)
+        self.values = torch.empty(shape, device=device, dtype=dtype)
+        self.length = 0
+
+    def reorder(self, index: torch.Tensor) -> None:
+        """Keep the sequences at ``index`` (beam search)."""
+        self.keys = self.keys[:, index]
+        self.values = self.values[:, index]
+
+
+class _SelfAttention(nn.Module):
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.n_head = config.n_head
+        self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd)
+        self.proj = nn.Linear(config.n_embd, config.n_embd)
+        self.dropout = _Dropout(config.dropout)
+
+    def forward(self, x: torch.Tensor, cache: KVCache | None, layer: int) -> torch.Tensor:
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(C, dim=2)
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+                   for t in (q, k, v))  # (B, nh, T, hs)
+        if cache is not None:
+            start = cache.length
+            cache.keys[layer, :, :, start:start + T] = k
+            cache.values[layer, :, :, start:start + T] = v
+            k = cache.keys[layer, :, :, :start + T]
+            v = cache.values[layer, :, :, :start + T]
+            # A cache is filled by one prompt pass from empty, then one token at a time:
+            # a lone new token may see everything, a first pass is causal.
+            causal = start == 0 and T > 1
+        else:
+            causal = T > 1
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=causal)  # (B, nh, T, hs)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.dropout(self.proj(y))
+
+
+class _Block(nn.Module):
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.n_embd)
+        self.attn = _SelfAttention(config)
+        self.ln_2 = nn.LayerNorm(config.n_embd)
+        self.mlp = nn.Sequential(nn.Linear(config.n_embd, 4 * config.n_embd), nn.GELU(),
+                                 nn.Linear(4 * config.n_embd, config.n_embd),
+                                 _Dropout(config.dropout))
+
+    def forward(self, x: torch.Tensor, cache: KVCache | None, layer: int) -> torch.Tensor:
+        x = x + self.attn(self.ln_1(x), cache, layer)
+        return x + self.mlp(self.ln_2(x))
+
+
+class GPT(nn.Module):
+    """The network: ``forward(idx, targets=None, cache=None) -> (logits, loss)``.
+
+    Parameters
+    ----------
+    config : GPTConfig
+    generator : torch.Generator
+        Draws the initial weights (normal, sd 0.02; residual projections scaled
+        by 1/sqrt(2·n_layer) as in GPT-2) and, later, the dropout masks.
+    """
+
+    def __init__(self, config: GPTConfig, generator: torch.Generator):
+        super().__init__()
+        if config.n_embd % config.n_head:
+            raise ValueError(f"n_embd ({config.n_embd}) must be a multiple of n_head "
+                             f"({config.n_head})")
+        self.config = config
+        self.wte = nn.Embedding(config.vocab_size + 1, config.n_embd)  # + the start token
+        self.wpe = nn.Embedding(config.context, config.n_embd)
+        self.drop = _Dropout(config.dropout)
+        self.blocks = nn.ModuleList(_Block(config) for _ in range(config.n_layer))
+        self.ln_f = nn.LayerNorm(config.n_embd)
+        for name, parameter in self.named_parameters():
+            if parameter.dim() == 2:
+                std = 0.02 / math.sqrt(2 * config.n_layer) if name.endswith("proj.weight") \
+                    or name.endswith("mlp.2.weight") else 0.02
+                nn.init.normal_(parameter, 0.0, std, generator=generator)
+            elif name.endswith("bias"):
+                nn.init.zeros_(parameter)
+        self.use_generator(generator)
+
+    def use_generator(self, generator: torch.Generator) -> None:
+        """Draw dropout masks from ``generator`` from now on."""
+        for module in self.modules():
+            if isinstance(module, _Dropout):
+                module.generator = generator
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None,
+                cache: KVCache | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Logits (B, T, V) of the token after each position, and the mean loss on ``targets``."""
+        T = idx.shape[1]
+        first = cache.length if cache is not None else 0
+        if first + T > self.config.context:
+            raise ValueError(f"{first + T} positions exceed the context of "
+                             f"{self.config.context}")
+        position = torch.arange(first, first + T, device=idx.device)
+        x = self.drop(self.wte(idx) + self.wpe(position))  # (B, T, C)
+        for layer, block in enumerate(self.blocks):
+            x = block(x, cache, layer)
+        if cache is not None:
+            cache.length += T
+        # Tied output layer without the start token's row: it is never predicted.
+        logits = self.ln_f(x) @ self.wte.weight[:self.config.vocab_size].T  # (B, T, V)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(),
+                                   targets.reshape(-1))
+        return logits, loss
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"cpu"``, ``"cuda"`` (or ``"cuda:N"``) or ``"auto"`` (CUDA when present).
+
+    Raises
+    ------
+    ValueError
+        For CUDA where there is none, or an unknown name.
+    """
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cpu":
+        return torch.device("cpu")
+    if device == "cuda" or device.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {device!r}: PyTorch sees no CUDA GPU here; "
+                             "use device = 'cpu' or 'auto'")
+        return torch.device(device)
+    raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}")
+
+
+def _window_start(length: int, start: int, context: int) -> int:
+    """Where the window over a sequence of ``length`` tokens begins.
+
+    The model reads the start token plus ``seq[start:length]``, at most
+    ``context - 1`` tokens. A prompt longer than that is cut to its last
+    ``context - 1`` tokens; once the window is full it slides to keep the last
+    ``(context - 1) // 2``.
+    """
+    room = context - 1
+    if length - start <= room:
+        return start
+    return length - max(1, room // 2)
+
+
+class _Writer:
+    """Steps a :class:`GPT` through a batch of sequences (the :class:`Stepper` protocol)."""
+
+    def __init__(self, net: GPT, *, cached: bool, autocast: bool):
+        self.net = net
+        self.cached = cached
+        self.autocast = autocast
+        self.context = net.config.context
+        self.start_id = net.config.vocab_size
+
+    def _logits(self, idx: torch.Tensor, cache: KVCache | None) -> torch.Tensor:
+        with torch.autocast(idx.device.type, dtype=torch.bfloat16, enabled=self.autocast):
+            logits, _ = self.net(idx, cache=cache)
+        return logits[:, -1].float()  # (n, V)
+
+    def _read_window(self) -> torch.Tensor:
+        """Read the start token and the window from scratch; return the next logits."""
+        n = self.seq.shape[0]
+        begin = torch.full((n, 1), self.start_id, dtype=torch.long, device=self.seq.device)
+        idx = torch.cat([begin, self.seq[:, self.window:]], dim=1)
+        cache = None
+        if self.cached:
+            dtype = torch.bfloat16 if self.autocast else next(self.net.parameters()).dtype
+            cache = KVCache(self.net.config, n, self.seq.device, dtype)
+        self.cache = cache
+        return self._logits(idx, cache)
+
+    def start(self, prompt: torch.Tensor) -> torch.Tensor:
+        self.seq = prompt
+        room = self.context - 1
+        self.window = max(0, prompt.shape[1] - room)  # a long prompt: its last tokens that fit
+        return self._read_window()
+
+    def advance(self, token: torch.Tensor) -> torch.Tensor:
+        self.seq = torch.cat([self.seq, token.unsqueeze(1)], dim=1)
+        window = _window_start(self.seq.shape[1], self.window, self.context)
+        if not self.cached or window != self.window:
+            self.window = window
+            return self._read_window()
+        return self._logits(token.unsqueeze(1), self.cache)
+
+    def reorder(self, index: torch.Tensor) -> None:
+        self.seq = self.seq[index]
+        if self.cache is not None:
+            self.cache.reorder(index)
+
+
+@dataclass
+class TransformerLM:
+    """A GPT-shaped language model trained on the blocks of each generation.
+
+    Parameters
+    ----------
+    n_layer : int, default 2
+        Transformer blocks.
+    n_head : int, default 4
+        Attention heads per block (must divide ``n_embd``).
+    n_embd : int, default 128
+        Width of the residual stream.
+    dropout : float, default 0.0
+        Dropout on embeddings and residual branches while training.
+    learning_rate : float, default 3e-3
+        AdamW's peak rate: linear warm-up over the first 5% of steps, then
+        cosine decay to a tenth of it.
+    weight_decay : float, default 0.01
+        AdamW's decoupled weight decay on matrices (not on biases, norms).
+    steps : int or None, default 300
+        Optimiser steps per generation; set ``epochs`` instead to scale with
+        the training set.
+    epochs : float or None, default None
+        Passes over the training set per generation (rounded up to whole
+        batches); overrides ``steps`` when set.
+    batch_size : int, default 32
+        Blocks per step, drawn in a fresh random order each epoch.
+    init : {"scratch", "generation-1"}, default "scratch"
+        Later generations train from new random weights, or from a copy of
+        the weights generation 1 ended with (which trained on real data alone).
+    conditional : bool, default False
+        False: ``sample`` writes whole blocks from the start token. True: it
+        continues the real prompts the chain passes in ``X`` by B tokens.
+    temperature, top_k, top_p, repetition_penalty, beams
+        Decoding (see :class:`~modelcollapse.models.torch_decoding.Decoding`).
+    device : {"cpu", "cuda", "cuda:N", "auto"}, default "cpu"
+        Where to train and write; on CUDA both run under bfloat16 autocast.
+    sample_batch_size : int, default 256
+        Sequences written at once (bounds memory).
+    cache : bool, default True
+        Write with the KV cache (False re-reads the window for every token;
+        same tokens, kept for checking and benchmarks).
+
+    Attributes
+    ----------
+    vocab_size, block_size, tokenizer
+        Taken from the world by :meth:`for_world`.
+    net_ : GPT
+        The fitted network.
+    train_loss_ : float
+        Mean training loss of the last 10% of steps.
+    """
+
+    n_layer: int = 2
+    n_head: int = 4
+    n_embd: int = 128
+    dropout: float = 0.0
+    learning_rate: float = 3e-3
+    weight_decay: float = 0.01
+    steps: int | None = 300
+    epochs: float | None = None
+    batch_size: int = 32
+    init: str = "scratch"
+    conditional: bool = False
+    temperature: float = 1.0
+    top_k: int | None = None
+    top_p: float | None = None
+    repetition_penalty: float = 1.0
+    beams: int = 1
+    device: str = "cpu"
+    sample_batch_size: int = 256
+    cache: bool = True
+    vocab_size: int | None = None
+    block_size: int | None = None
+    tokenizer: object = field(default=None, repr=False, compare=False)
+    _lineage: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("n_layer", "n_head", "n_embd", "batch_size", "sample_batch_size"):
+            value = getattr(self, name)
+            if int(value) != value or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value}")
+        if self.n_embd % self.n_head:
+            raise ValueError(f"n_embd ({self.n_embd}) must be a multiple of n_head "
+                             f"({self.n_head})")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if self.epochs is None and (self.steps is None or int(self.steps) != self.steps
+                                    or self.steps < 1):
+            raise ValueError(f"steps must be an integer >= 1 (or set epochs), got {self.steps}")
+        if self.epochs is not None and not self.epochs > 0:
+            raise ValueError(f"epochs must be > 0, got {self.epochs}")
+        if self.init not in ("scratch", "generation-1"):
+            raise ValueError(f"init must be 'scratch' or 'generation-1', got {self.init!r}")
+        if self.device != "cpu" and not (self.device in ("cuda", "auto")
+                                         or self.device.startswith("cuda:")):
+            raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', "
+                             f"got {self.device!r}")
+        self.decoding = Decoding(self.temperature, self.top_k, self.top_p,
+                                 self.repetition_penalty, self.beams)
+
+    # --- set-up -------------------------------------------------------------------------
+
+    def for_world(self, world) -> TransformerLM:
+        """An unfitted copy with the world's tokenizer, vocabulary and block size.
+
+        Raises
+        ------
+        ValueError
+            For CUDA asked for where there is none, or a conditional model on a
+            world that draws no prompts.
+        """
+        if self.device != "cpu":
+            resolve_device(self.device)
+        if int(world.block_size) < 2:
+            raise ValueError(f"a transformer needs blocks of at least 2 tokens, the world has "
+                             f"{world.block_size}: raise the world's block_size")
+        if self.conditional and not hasattr(world, "draw_inputs"):
+            raise ValueError(f"a conditional transformer needs a world that draws prompts; "
+                             f"{type(world).__name__} has no draw_inputs: set conditional = "
+                             "false")
+        return replace(self, vocab_size=int(world.tokenizer.vocab_size),
+                       block_size=int(world.block_size), tokenizer=world.tokenizer,
+                       _lineage={})
+
+    def clone(self) -> TransformerLM:
+        """An unfitted copy with the same settings (sharing generation 1's weights)."""
+        settings = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+        return TransformerLM(**settings)
+
+    def network_config(self) -> GPTConfig:
+        """The network's shape for this model's world."""
+        if self.vocab_size is None or self.block_size is None:
+            raise ValueError("the model has no world yet: call for_world(world) first")
+        return GPTConfig(self.vocab_size, self.block_size, self.n_layer, self.n_head,
+                         self.n_embd, self.dropout)
+
+    # --- training -----------------------------------------------------------------------
+
+    def fit(self, data: Dataset, *, rng: np.random.Generator) -> TransformerLM:
+        """Train on ``data.X`` blocks (n, B) of token ids.
+
+        A training set of real data only (origin 0) is generation 1: with
+        ``init = "generation-1"`` its final weights become the start of every
+        later generation of this chain.
+
+        Raises
+        ------
+        TrainingDiverged
+            When the loss becomes NaN or infinite.
+        ValueError
+            For blocks of the wrong shape or ids outside the vocabulary.
+        """
+        blocks = self._check_blocks(data.X)
+        device = resolve_device(self.device)
+        generator = torch_generator(rng, device)
+        first_generation = bool(np.all(data.origin == 0))
+        net = GPT(self.network_config(), torch_generator(rng)).to(device)
+        if self.init == "generation-1" and not first_generation:
+            if "state" not in self._lineage:
+                raise ValueError("init = 'generation-1' needs generation 1 (real data only) "
+                                 "to be fitted first")
+            net.load_state_dict(self._lineage["state"])
+        net.use_generator(generator)
+        self.train_loss_ = train(net, torch.as_tensor(blocks, device=device), rng=rng,
+                                 n_steps=self._n_steps(len(blocks)),
+                                 batch_size=self.batch_size,
+                                 learning_rate=self.learning_rate,
+                                 weight_decay=self.weight_decay,
+                                 autocast=device.type == "cuda")
+        if self.init == "generation-1" and first_generation:
+            self._lineage["state"] = copy.deepcopy(net.state_dict())
+        self.net_ = net.eval()
+        return self
+
+    def _n_steps(self, n_blocks: int) -> int:
+        if self.epochs is None:
+            return int(self.steps)
+        return max(1, math.ceil(self.epochs * n_blocks / self.batch_size))
+
+    def _check_blocks(self, X) -> np.ndarray:
+        config = self.network_config()
+        blocks = np.asarray(X)
+        if blocks.ndim != 2 or blocks.shape[1] > config.context or len(blocks) == 0:
+            raise ValueError(f"expected token blocks of shape (n >= 1, {config.context}), "
+                             f"got {blocks.shape}")
+        if not np.issubdtype(blocks.dtype, np.integer):
+            raise ValueError(f"token blocks must hold integer ids, got {blocks.dtype}")
+        if blocks.min() < 0 or blocks.max() >= config.vocab_size:
+            raise ValueError(f"token ids must be in [0, {config.vocab_size}), got "
+                             f"[{blocks.min()}, {blocks.max()}]: the blocks come from another "
+                             "tokenizer")
+        return blocks.astype(np.int64, copy=False)
+
+    # --- scoring and writing ------------------------------------------------------------
+
+    @torch.no_grad()
+    def log_prob(self, blocks: np.ndarray) -> np.ndarray:
+        """Natural-log probability of every token given the ones before it in its block.
+
+        The first token of a block is scored given the start token alone.
+
+        Parameters
+        ----------
+        blocks : int ndarray of shape (n, B')
+            B' ≤ the world's block size B.
+
+        Returns
+        -------
+        ndarray of shape (n, B'), float64
+        """
+        blocks = self._check_blocks(blocks)
+        device = next(self.net_.parameters()).device
+        out = np.empty(blocks.shape, dtype=np.float64)
+        for first in range(0, len(blocks), self.sample_batch_size):
+            chunk = torch.as_tensor(blocks[first:first + self.sample_batch_size], device=device)
+            idx = torch.cat([torch.full_like(chunk[:, :1], self.vocab_size), chunk[:, :-1]], 1)
+            logits, _ = self.net_(idx)  # full precision: perplexities are the headline
+            log_p = torch.log_softmax(logits.double(), dim=-1)
+            out[first:first + len(chunk)] = log_p.gather(2, chunk.unsqueeze(2)).squeeze(2).cpu()
+        return out
+
+    @torch.no_grad()
+    def sample(self, n: int, *, rng: np.random.Generator, X: np.ndarray | None = None
+               ) -> Dataset:
+        """Write ``n`` blocks of B tokens: from scratch, or after the prompts ``X`` (n, P)."""
+        device = next(self.net_.parameters()).device
+        if self.conditional:
+            if X is None or len(X) != n:
+                raise ValueError("a conditional transformer writes after prompts: pass X of "
+                                 f"shape ({n}, P)")
+            prompts = np.asarray(X, dtype=np.int64)
+        else:
+            prompts = np.zeros((n, 0), dtype=np.int64)
+        generator = torch_generator(rng, device)
+        writer = _Writer(self.net_, cached=self.cache, autocast=device.type == "cuda")
+        parts = []
+        for first in range(0, n, self.sample_batch_size):
+            prompt = torch.as_tensor(prompts[first:first + self.sample_batch_size], device=device)
+            parts.append(generate(writer, prompt, self.block_size, self.vocab_size,
+                                  self.decoding, generator).cpu().numpy())
+        blocks = np.concatenate(parts) if parts else np.zeros((0, self.block_size), np.int64)
+        return Dataset.real(blocks)
+
+    def save(self, path: str | Path) -> None:
+        """Write the fitted weights (``model.safetensors``) and settings (``config.json``)."""
+        from safetensors.torch import save_file
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().cpu().contiguous() for k, v in self.net_.state_dict().items()}
+        save_file(state, path / "model.safetensors")
+        settings = {f.name: getattr(self, f.name) for f in fields(self)
+                    if f.init and f.name not in ("tokenizer", "_lineage")}
+        (path / "config.json").write_text(json.dumps(
+            {"model": settings, "network": asdict(self.network_config())}, indent=2))
+
+
+def train(net: GPT, blocks: torch.Tensor, *, rng: np.random.Generator, n_steps: int,
+          batch_size: int, learning_rate: float, weight_decay: float,
+          autocast: bool = False) -> float:
+    """Train ``net`` on ``blocks`` (n, B) by AdamW; return the mean loss of the last 10% of steps.
+
+    Minibatches follow a fresh permutation of the blocks each epoch, drawn from
+    ``rng``. Each block is read after the start token and predicts itself.
+
+    Raises
+    ------
+    TrainingDiverged
+        When a loss is NaN or infinite.
+    """
+    net.train()
+    decay = [p for p in net.parameters() if p.dim() >= 2]
+    no_decay = [p for p in net.parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                                   {"params": no_decay, "weight_decay": 0.0}],
+                                  lr=learning_rate, betas=(0.9, 0.95))
+    n = len(blocks)
+    begin = torch.full((n, 1), net.config.vocab_size, dtype=torch.long, device=blocks.device)
+    inputs = torch.cat([begin, blocks[:, :-1]], dim=1)  # (n, B): start token, then shifted
+    order, position = rng.permutation(n), 0
+    tail = max(1, n_steps // 10)
+    losses = []
+    for step in range(n_steps):
+        if position + batch_size > n and position > 0:
+            order, position = rng.permutation(n), 0
+        index = torch.as_tensor(order[position:position + batch_size], device=blocks.device)
+        position += batch_size
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate * _schedule(step, n_steps)
+        with torch.autocast(blocks.device.type, dtype=torch.bfloat16, enabled=autocast):
+            _, loss = net(inputs[index], blocks[index])
+        if not torch.isfinite(loss):
+            raise TrainingDiverged(f"training loss became {loss.item()} at step {step + 1} of "
+                                   f"{n_steps}: lower learning_rate")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        optimizer.step()
+        if step >= n_steps - tail:
+            losses.append(loss.detach())
+    net.eval()
+    return float(torch.stack(losses).mean())
+
+
+def _schedule(step: int, n_steps: int) -> float:
+    """Share of the peak learning rate: 5% linear warm-up, cosine decay to 0.1."""
+    warmup = max(1, n_steps // 20)
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, n_steps - warmup)
+    return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * progress))
