@@ -58,6 +58,19 @@ class ArtifactSink:
         """Keep a JSON-serialisable value (lists of names, small tables)."""
         self._add(name, "json", json.dumps(value), None)
 
+    def marked_text(self, name: str, text: str, marks: list[tuple[int, int, str]]) -> None:
+        """Keep text with spans to highlight: ``(start, end, label)`` character offsets.
+
+        Stored as JSON ``{"text": …, "marks": [[start, end, label], …]}``; the
+        report shows the spans highlighted, with the label on hover.
+        """
+        spans = [[int(start), int(end), str(label)] for start, end, label in marks]
+        for start, end, _ in spans:
+            if not 0 <= start <= end <= len(text):
+                raise ValueError(f"mark ({start}, {end}) is outside a text of {len(text)} "
+                                 "characters")
+        self.json(name, {"text": str(text), "marks": spans})
+
     def array(self, name: str, values: np.ndarray) -> None:
         """Keep a numeric array (per-sequence perplexities for a histogram, say)."""
         self._add(name, "array", None, encode_array(values))

@@ -13,6 +13,7 @@ import pandas as pd
 
 __all__ = [
     "plot_curves",
+    "plot_distributions",
     "plot_error_by_policy",
     "plot_metric",
     "plot_post_chain",
@@ -216,4 +217,35 @@ def plot_curves(grid: np.ndarray, truth: np.ndarray, curves: dict[int, np.ndarra
     ax.set(xlabel="x", ylabel="y", title=title)
     ax.legend(fontsize=7)
     fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_distributions(values: dict[int, np.ndarray], path: Path, *, title: str = "",
+                       xlabel: str = "value") -> Path:
+    """Histograms of one quantity at several generations, overlaid as outlines.
+
+    Parameters
+    ----------
+    values : dict of int to ndarray
+        Generation → the values kept then (per-sequence perplexities, say).
+    path : Path or file-like
+    """
+    fig, ax = _figure(figsize=(6, 3.6))
+    finite = [v[np.isfinite(v)] for v in values.values()]
+    pooled = np.concatenate(finite) if finite else np.zeros(0)
+    if len(pooled) == 0:
+        ax.text(0.5, 0.5, "no finite values", ha="center", transform=ax.transAxes)
+        return _save(fig, path)
+    log = wants_log_scale(pooled)
+    low, high = pooled.min(), pooled.max()
+    bins = (np.geomspace(low, high, 40) if log and low > 0
+            else np.linspace(low, high if high > low else low + 1, 40))
+    colours = _colours("viridis")
+    for i, (generation, v) in enumerate(sorted(values.items())):
+        ax.hist(v[np.isfinite(v)], bins=bins, histtype="step", density=True, lw=1.5,
+                color=colours(i / max(1, len(values) - 1)), label=f"generation {generation}")
+    if log and low > 0:
+        ax.set_xscale("log")
+    ax.set(xlabel=xlabel, ylabel="density", title=title)
+    ax.legend(loc="best", fontsize="small")
     return _save(fig, path)

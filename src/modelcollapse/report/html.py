@@ -12,6 +12,7 @@ import pandas as pd
 
 from modelcollapse.experiment.sweep import build_chain
 from modelcollapse.plots import plot_curves, plot_metric
+from modelcollapse.report.keepsakes import artifact_section
 from modelcollapse.report.runs import RunView
 from modelcollapse.report.theory import theory_overlay
 from modelcollapse.worlds import RegressionWorld
@@ -37,6 +38,10 @@ figcaption { color: var(--muted); font-size: .88rem; }
            gap: .8rem; }
 .runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 1.5rem; }
 pre { background: #f5f7fa; padding: .7rem; overflow-x: auto; font-size: .8rem; }
+.keepsakes { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr));
+             gap: .8rem; } .keepsakes pre { max-height: 22rem; white-space: pre-wrap; }
+img.pixels { width: 100%; image-rendering: pixelated; } h4 { margin: .4rem 0; font-size: .9rem; }
+mark { background: #ffd8a8; border-bottom: 2px solid #e8590c; }
 @media print { body { max-width: none; padding: 0; font-size: 11pt; }
                h2 { break-after: avoid; } pre { white-space: pre-wrap; } }
 """
@@ -186,7 +191,7 @@ def _run_section(view: RunView, band: str) -> str:
             f"{_completeness(view)}<h2>What was run</h2>{_what_was_run(view)}"
             f"<h2>Key numbers</h2>{''.join(_key_numbers(view, m) for m in headline)}"
             f"<h2>Metrics by generation</h2>{_metric_figures(view, band)}"
-            f"{_regression_gallery(view)}{_provenance(view)}")
+            f"{_regression_gallery(view)}{artifact_section(view)}{_provenance(view)}")
 
 
 def _comparison(views: list[RunView], band: str) -> str:
