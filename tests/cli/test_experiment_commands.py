@@ -63,6 +63,8 @@ def test_set_overrides_reach_the_run(experiment, tmp_path):
     (["run", "{exp}", "--workers", "2", "--dask-local", "2"], "choose one of"),
     (["run", "{exp}", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler"),
     (["run", "{exp}", "--out", "{file}/runs"], "cannot write there"),
+    (["run", "{exp}", "--device", "tpu"], "choose cpu, cuda or auto"),
+    (["run", "{exp}", "--device", "cuda"], "has no setting 'device'"),
     (["status", "{dir}/nowhere"], "no such run directory"),
     (["query", "{dir}/nowhere", "select 1"], "no such run directory"),
 ])

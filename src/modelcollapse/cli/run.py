@@ -23,6 +23,9 @@ def run(
         help="Start a Dask LocalCluster with this many workers.")] = None,
     scheduler: Annotated[str | None, typer.Option(
         help="Address of a running Dask scheduler, e.g. tcp://host:8786.")] = None,
+    device: Annotated[str | None, typer.Option(
+        help="Where neural models train and sample: cpu, cuda or auto (sets model.device).")
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
 ) -> None:
     """Run EXPERIMENT into OUT/<name>; run it again to finish whatever is missing."""
@@ -36,7 +39,10 @@ def run(
         raise UsageError(f"--workers {workers} must be at least 1")
     if dask_local is not None and dask_local < 1:
         raise UsageError(f"--dask-local {dask_local} must be at least 1")
-    config = load_experiment(experiment, set_ or [])
+    if device is not None and device not in ("cpu", "cuda", "auto"):
+        raise UsageError(f"--device {device!r}: choose cpu, cuda or auto")
+    overrides = [*(set_ or []), *([f"model.device={device}"] if device else [])]
+    config = load_experiment(experiment, overrides)
     _, units = plan(config, str(experiment))  # validate before starting any worker
     backend = make_backend(workers, dask_local, scheduler, n_units=len(units))
     summary = run_experiment(config, out, backend=backend, quiet=quiet, source=str(experiment))
