@@ -8,10 +8,14 @@ import them inside their factories, so registering them costs nothing.
 from __future__ import annotations
 
 from modelcollapse.errors import UsageError
-from modelcollapse.experiment.registry import worlds
+from modelcollapse.experiment.registry import metrics, models, worlds
+from modelcollapse.metrics.text import GeneratedText, HeldOutPerplexity
+from modelcollapse.models.ngram import NGramLM
 from modelcollapse.worlds.text import text_world
 
-DEFAULT_METRICS: dict[str, list[str]] = {}
+DEFAULT_METRICS: dict[str, list[str]] = {
+    "ngram": ["held_out_perplexity", "generated_text"],
+}
 """Metrics measured when an experiment names none, by model."""
 
 
@@ -45,3 +49,14 @@ def _text(path: str | None = None, tokenizer: str = "char", vocab_size: int = 10
                          "[world] name = \"text\", path = \"corpus/*.txt\"")
     return text_world(f"text:{path}", tokenizer, vocab_size, block_size, held_out_fraction,
                       max_chars, prompt_size)
+
+
+# --- Models -----------------------------------------------------------------------------------
+
+models.register("ngram")(NGramLM)
+
+
+# --- Metrics ----------------------------------------------------------------------------------
+
+metrics.register("held_out_perplexity")(HeldOutPerplexity)
+metrics.register("generated_text")(GeneratedText)
