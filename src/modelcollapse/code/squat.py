@@ -34,7 +34,8 @@ def osa_distance(a: str, b: str, limit: int | None = None) -> int:
     a, b : str
         The two strings.
     limit : int or None
-        If given, stop early and return ``limit + 1`` once the distance must exceed it.
+        If given, return ``limit + 1`` for any distance above it (stopping early
+        once a whole row exceeds it: a transposition cannot undercut a row minimum).
 
     Examples
     --------
@@ -56,7 +57,7 @@ def osa_distance(a: str, b: str, limit: int | None = None) -> int:
         if limit is not None and min(current) > limit:
             return limit + 1
         previous2, previous = previous, current
-    return previous[-1]
+    return previous[-1] if limit is None else min(previous[-1], limit + 1)
 
 
 def deletions(name: str, k: int) -> set[str]:

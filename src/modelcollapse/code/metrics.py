@@ -1,0 +1,245 @@
+"""Per-generation figures of generated code: parsing, invented names, squattable names, staleness.
+
+:func:`code_figures` measures a list of generated sources; :class:`CodeMetric`
+is the chain metric that samples items from a fitted code model, decodes them
+with the world and records the figures, keeping for replicate 0 the invented
+names, the most frequent squattable names and sample sources with the
+position of every invented name (for a report to highlight, escaped).
+
+Hallucinated imports are counted as Spracklen et al. (2025) count hallucinated
+packages: an import naming no real package or module, over all imports that
+name one (relative imports excluded).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+
+from modelcollapse.code.registry import normalize
+from modelcollapse.code.squat import SquatIndex
+from modelcollapse.code.verifier import StaticVerifier, Verdict
+
+__all__ = ["CODE_METRICS", "CodeMetric", "code_figures", "default_squat_index",
+           "default_verifier", "used_names"]
+
+CODE_METRICS = {
+    "parse_rate": "share of generated items that parse as Python",
+    "pass_rate": "share that parse and invent nothing (what a static verifier keeps)",
+    "hallucinated_import_rate": "invented imports over all non-relative imports (Spracklen)",
+    "invented_attribute_rate": "invented attributes over checked stdlib attribute reads",
+    "invented_keyword_rate": "invented keywords over checked stdlib-call keywords",
+    "invented_packages": "distinct invented top-level package names",
+    "invented_names": "distinct invented names of every kind (imports, attributes, keywords)",
+    "recurring_invented_share": "share of this generation's distinct invented names that the "
+                                "previous generation's model also wrote",
+    "squattable_names": "distinct invented package names within edit distance 2 of a top "
+                        "package",
+    "stale_name_rate": "uses of renamed-away API names over uses of API names (API drift)",
+}
+"""The figures :class:`CodeMetric` records, with what each means."""
+
+SQUAT_TOP = 15_000
+"""Packages an attacker would imitate: all ranked ones in the shipped snapshot."""
+
+ARTIFACT_SAMPLES = 8
+"""Sample sources kept per generation (replicate 0) with their invented names."""
+
+
+@cache
+def default_verifier() -> StaticVerifier:
+    """One verifier per process: its stdlib index caches every module it has read."""
+    return StaticVerifier()
+
+
+@cache
+def default_squat_index(top: int = SQUAT_TOP) -> SquatIndex:
+    """One squattable-name index per process over the shipped registry's ``top`` packages."""
+    return SquatIndex(default_verifier().registry, top=top)
+
+
+def used_names(source: str) -> Counter:
+    """How often each identifier appears in a parsable source (names, attributes, definitions)."""
+    counts: Counter = Counter()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name):
+            counts[node.id] += 1
+        elif isinstance(node, ast.Attribute):
+            counts[node.attr] += 1
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            counts[node.name] += 1
+    return counts
+
+
+def _rate(part: int, whole: int) -> float:
+    return part / whole if whole else float("nan")
+
+
+def _invented_packages(verdict: Verdict, verifier: StaticVerifier) -> list[str]:
+    """Invented top-level package names (not stdlib submodule typos like ``os.pathx``)."""
+    return [normalize(name.partition(".")[0]) for name in verdict.invented("import")
+            if not verifier.registry.is_stdlib(name)]
+
+
+@dataclass
+class CodeFigures:
+    """The figures of one generation and the details a report shows."""
+
+    figures: dict[str, float]
+    invented: Counter = field(default_factory=Counter)
+    squattable: list[dict] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+
+
+def code_figures(sources: list[str | bytes], *, verifier: StaticVerifier | None = None,
+                 squat_index: SquatIndex | None = None, previous: set[str] | None = None,
+                 stale: frozenset[str] = frozenset(), current: frozenset[str] = frozenset()
+                 ) -> CodeFigures:
+    """Verify ``sources`` and compute every figure of :data:`CODE_METRICS`.
+
+    Parameters
+    ----------
+    sources : list of str or bytes
+        Generated items; bad ones (undecodable, empty, too large, not Python)
+        count as not parsed and nothing is raised.
+    verifier, squat_index : optional
+        Defaults: the shipped registry and this interpreter's standard library.
+    previous : set of str or None
+        Distinct invented names of the previous generation (None: no previous).
+    stale, current : frozenset of str
+        Names the world's API renamed away, and its names today (API drift);
+        empty when the world does not drift.
+
+    Returns
+    -------
+    CodeFigures
+    """
+    verifier = verifier or default_verifier()
+    verdicts = [verifier.verify(source) for source in sources]
+    parsed = [v for v in verdicts if v.parsed]
+    invented = Counter(f.name for v in parsed for f in v.findings)
+    packages = Counter(name for v in parsed for name in _invented_packages(v, verifier))
+    squattable = []
+    if packages:
+        squat_index = squat_index or default_squat_index()
+        for name, matches in squat_index.squattable(packages).items():
+            best = matches[0]
+            squattable.append({"name": name, "count": packages[name], "package": best.package,
+                               "distance": best.distance, "rank": best.rank})
+        squattable.sort(key=lambda s: (-s["count"], s["rank"], s["name"]))
+
+    def total(attribute: str) -> int:
+        return sum(getattr(v, attribute) for v in parsed)
+
+    def found(kind: str) -> int:
+        return sum(len(v.invented(kind)) for v in parsed)
+
+    n = len(verdicts)
+    figures = {
+        "parse_rate": _rate(len(parsed), n),
+        "pass_rate": _rate(sum(v.passes for v in verdicts), n),
+        "hallucinated_import_rate": _rate(found("import"), total("imports")),
+        "invented_attribute_rate": _rate(found("attribute"), total("attributes")),
+        "invented_keyword_rate": _rate(found("keyword"), total("keywords")),
+        "invented_packages": float(len(packages)),
+        "invented_names": float(len(invented)),
+        "recurring_invented_share": (_rate(len(set(invented) & previous), len(invented))
+                                     if previous is not None else float("nan")),
+        "squattable_names": float(len(squattable)),
+        "stale_name_rate": float("nan"),
+    }
+    if stale:
+        uses = Counter()
+        for source, verdict in zip(sources, verdicts, strict=True):
+            if verdict.parsed:
+                uses.update(used_names(source if isinstance(source, str) else source.decode()))
+        n_stale = sum(uses[name] for name in stale)
+        figures["stale_name_rate"] = _rate(n_stale, n_stale + sum(uses[n] for n in current))
+    return CodeFigures(figures, invented, squattable, verdicts)
+
+
+def _address(rng: np.random.Generator) -> tuple[tuple, int] | None:
+    """(root entropy and replicate, generation) of a seed-tree stream, if it is one.
+
+    The seed tree addresses every stream by ``(replicate, generation, role, …)``
+    (DESIGN.md); a metric reads it to carry figures from one generation to the next.
+    """
+    seed = getattr(rng.bit_generator, "seed_seq", None)
+    key = getattr(seed, "spawn_key", ())
+    if len(key) < 3:
+        return None
+    return (seed.entropy, key[0]), key[1]
+
+
+@dataclass(eq=False)
+class CodeMetric:
+    """Samples generated code from a fitted model and records :data:`CODE_METRICS`.
+
+    Parameters
+    ----------
+    n_items : int, default 100
+        Items sampled from the model per generation.
+    names_kept : tuple of str
+        Figures to record (all of :data:`CODE_METRICS` by default).
+    """
+
+    n_items: int = 100
+    names_kept: tuple[str, ...] = tuple(CODE_METRICS)
+    name = "code"
+    needs_rng = True
+    keeps_artifacts = True
+    _previous: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if int(self.n_items) != self.n_items or self.n_items < 1:
+            raise ValueError(f"n_items must be an integer >= 1, got {self.n_items!r}")
+        unknown = set(self.names_kept) - set(CODE_METRICS)
+        if unknown:
+            raise ValueError(f"unknown code metrics {sorted(unknown)}; known: "
+                             f"{', '.join(CODE_METRICS)}")
+
+    def names(self, model) -> tuple[str, ...]:  # noqa: D102
+        return self.names_kept
+
+    def applies(self, model, world) -> bool:  # noqa: D102
+        return hasattr(world, "decode_item") and hasattr(model, "sample")
+
+    def measure(self, model, world, *, rng: np.random.Generator, artifacts=None
+                ) -> dict[str, float]:
+        """Sample ``n_items`` items, verify them, record the figures (and artifacts)."""
+        X = world.draw_inputs(self.n_items, rng=rng) if getattr(model, "conditional",
+                                                                 False) else None
+        written = model.sample(self.n_items, rng=rng, X=X)
+        sources = [world.decode_item(block) for block in written.X]
+        address = _address(rng)
+        previous = None
+        if address is not None:
+            chain, generation = address
+            last = self._previous.get(chain)
+            previous = last[1] if last is not None and last[0] == generation - 1 else None
+        result = code_figures(sources, previous=previous,
+                              stale=getattr(world, "stale_names", frozenset()),
+                              current=getattr(world, "api_names", frozenset()))
+        if address is not None:
+            self._previous[address[0]] = (address[1], set(result.invented))
+        if artifacts is not None:
+            _keep(artifacts, sources, result)
+        return {name: result.figures[name] for name in self.names_kept}
+
+
+def _keep(artifacts, sources: list[str], result: CodeFigures) -> None:
+    """Invented names with counts, top squattable names, samples with highlight positions."""
+    artifacts.json("invented_names", [{"name": name, "count": count}
+                                      for name, count in result.invented.most_common()])
+    artifacts.json("squattable_names", result.squattable[:20])
+    with_findings = [i for i, v in enumerate(result.verdicts) if v.findings]
+    chosen = (with_findings + [i for i in range(len(sources)) if i not in with_findings])
+    artifacts.json("code_samples", [
+        {"source": sources[i], "status": result.verdicts[i].status,
+         "invented": [{"kind": f.kind, "name": f.name, "line": f.line, "column": f.column,
+                       "end_column": f.end_column} for f in result.verdicts[i].findings]}
+        for i in chosen[:ARTIFACT_SAMPLES]])
