@@ -194,7 +194,11 @@ def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
     if parts[0] == "sweep":  # sweep keys are dotted themselves: sweep.model.degree=[1, 3]
         parts = ["sweep", ".".join(parts[1:])]
     node = data
-    for part in parts[:-1]:
+    for depth, part in enumerate(parts[:-1]):
+        if depth == 0 and part not in node and part in Experiment.model_fields:
+            default = Experiment.model_fields[part].default  # e.g. the default model
+            if isinstance(default, Component):
+                node[part] = {"name": default.name}
         child = node.setdefault(part, {})
         if isinstance(child, str):  # a bare name or a policy label becomes a table
             child = node[part] = _policy(child) if part == "policy" else {"name": child}
