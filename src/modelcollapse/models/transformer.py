@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
@@ -38,7 +39,8 @@ from modelcollapse.data import Dataset
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.torch_decoding import Decoding, generate, torch_generator
 
-__all__ = ["GPT", "GPTConfig", "KVCache", "TrainingDiverged", "TransformerLM", "resolve_device"]
+__all__ = ["GPT", "GPTConfig", "KVCache", "TrainingDiverged", "TransformerLM", "cpu_threads",
+           "resolve_device", "train"]
 
 
 class TrainingDiverged(DegenerateFitError):
@@ -317,6 +319,9 @@ class TransformerLM:
     cache : bool, default True
         Write with the KV cache (False re-reads the window for every token;
         same tokens, kept for checking and benchmarks).
+    threads : int or None, default None
+        CPU threads torch may use while this model trains or writes (``None``
+        leaves torch's setting); 1 is fastest on a busy machine.
 
     Attributes
     ----------
@@ -347,6 +352,7 @@ class TransformerLM:
     device: str = "cpu"
     sample_batch_size: int = 256
     cache: bool = True
+    threads: int | None = None
     vocab_size: int | None = None
     block_size: int | None = None
     tokenizer: object = field(default=None, repr=False, compare=False)
@@ -360,6 +366,9 @@ class TransformerLM:
         if self.n_embd % self.n_head:
             raise ValueError(f"n_embd ({self.n_embd}) must be a multiple of n_head "
                              f"({self.n_head})")
+        if self.threads is not None and (int(self.threads) != self.threads
+                                         or self.threads < 1):
+            raise ValueError(f"threads must be an integer >= 1 or unset, got {self.threads}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if not self.learning_rate > 0:
@@ -441,12 +450,13 @@ class TransformerLM:
                                  "to be fitted first")
             net.load_state_dict(self._lineage["state"])
         net.use_generator(generator)
-        self.train_loss_ = train(net, torch.as_tensor(blocks, device=device), rng=rng,
-                                 n_steps=self._n_steps(len(blocks)),
-                                 batch_size=self.batch_size,
-                                 learning_rate=self.learning_rate,
-                                 weight_decay=self.weight_decay,
-                                 autocast=device.type == "cuda")
+        with cpu_threads(self.threads):
+            self.train_loss_ = train(net, torch.as_tensor(blocks, device=device), rng=rng,
+                                     n_steps=self._n_steps(len(blocks)),
+                                     batch_size=self.batch_size,
+                                     learning_rate=self.learning_rate,
+                                     weight_decay=self.weight_decay,
+                                     autocast=device.type == "cuda")
         if self.init == "generation-1" and first_generation:
             self._lineage["state"] = copy.deepcopy(net.state_dict())
         self.net_ = net.eval()
@@ -469,7 +479,7 @@ class TransformerLM:
             raise ValueError(f"token ids must be in [0, {config.vocab_size}), got "
                              f"[{blocks.min()}, {blocks.max()}]: the blocks come from another "
                              "tokenizer")
-        return blocks.astype(np.int64, copy=False)
+        return blocks.astype(np.int64)  # a copy: torch wants writable arrays
 
     # --- scoring and writing ------------------------------------------------------------
 
@@ -491,12 +501,14 @@ class TransformerLM:
         blocks = self._check_blocks(blocks)
         device = next(self.net_.parameters()).device
         out = np.empty(blocks.shape, dtype=np.float64)
-        for first in range(0, len(blocks), self.sample_batch_size):
-            chunk = torch.as_tensor(blocks[first:first + self.sample_batch_size], device=device)
-            idx = torch.cat([torch.full_like(chunk[:, :1], self.vocab_size), chunk[:, :-1]], 1)
-            logits, _ = self.net_(idx)  # full precision: perplexities are the headline
-            log_p = torch.log_softmax(logits.double(), dim=-1)
-            out[first:first + len(chunk)] = log_p.gather(2, chunk.unsqueeze(2)).squeeze(2).cpu()
+        with cpu_threads(self.threads):
+            for first in range(0, len(blocks), self.sample_batch_size):
+                chunk = torch.as_tensor(blocks[first:first + self.sample_batch_size],
+                                        device=device)
+                start = torch.full_like(chunk[:, :1], self.vocab_size)
+                logits, _ = self.net_(torch.cat([start, chunk[:, :-1]], dim=1))  # full precision
+                log_p = torch.log_softmax(logits.double(), dim=-1)  # (n, B, V)
+                out[first:first + len(chunk)] = log_p.gather(2, chunk.unsqueeze(2)).squeeze(2)
         return out
 
     @torch.no_grad()
@@ -514,10 +526,12 @@ class TransformerLM:
         generator = torch_generator(rng, device)
         writer = _Writer(self.net_, cached=self.cache, autocast=device.type == "cuda")
         parts = []
-        for first in range(0, n, self.sample_batch_size):
-            prompt = torch.as_tensor(prompts[first:first + self.sample_batch_size], device=device)
-            parts.append(generate(writer, prompt, self.block_size, self.vocab_size,
-                                  self.decoding, generator).cpu().numpy())
+        with cpu_threads(self.threads):
+            for first in range(0, n, self.sample_batch_size):
+                prompt = torch.as_tensor(prompts[first:first + self.sample_batch_size],
+                                         device=device)
+                parts.append(generate(writer, prompt, self.block_size, self.vocab_size,
+                                      self.decoding, generator).cpu().numpy())
         blocks = np.concatenate(parts) if parts else np.zeros((0, self.block_size), np.int64)
         return Dataset.real(blocks)
 
@@ -580,6 +594,20 @@ def train(net: GPT, blocks: torch.Tensor, *, rng: np.random.Generator, n_steps: 
             losses.append(loss.detach())
     net.eval()
     return float(torch.stack(losses).mean())
+
+
+@contextmanager
+def cpu_threads(n_threads: int | None):
+    """Let torch use ``n_threads`` CPU threads inside the block (``None``: leave it)."""
+    if n_threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(n_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _schedule(step: int, n_steps: int) -> float:
