@@ -18,6 +18,7 @@ Third-party packages are checked by name only: their source is not read.
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -154,7 +155,9 @@ class StaticVerifier:
             return Verdict("too-large", message=f"{len(source)} characters, more than the "
                                                 f"{self.max_chars} the verifier parses")
         try:
-            tree = ast.parse(source)
+            with warnings.catch_warnings():  # generated code's odd literals are not our warnings
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
             # ValueError: NUL bytes; RecursionError/MemoryError: absurdly deep nesting.
             return Verdict("syntax-error", message=f"{type(error).__name__}: {error}")
