@@ -97,7 +97,7 @@ class CodeFigures:
 
 def code_figures(sources: list[str | bytes], *, verifier: StaticVerifier | None = None,
                  squat_index: SquatIndex | None = None, previous: set[str] | None = None,
-                 stale: frozenset[str] = frozenset(), current: frozenset[str] = frozenset()
+                 stale: frozenset[str] | None = None, current: frozenset[str] = frozenset()
                  ) -> CodeFigures:
     """Verify ``sources`` and compute every figure of :data:`CODE_METRICS`.
 
@@ -112,7 +112,7 @@ def code_figures(sources: list[str | bytes], *, verifier: StaticVerifier | None 
         Distinct invented names of the previous generation (None: no previous).
     stale, current : frozenset of str
         Names the world's API renamed away, and its names today (API drift);
-        empty when the world does not drift.
+        ``stale=None`` (a world that does not drift) records NaN.
 
     Returns
     -------
@@ -152,7 +152,7 @@ def code_figures(sources: list[str | bytes], *, verifier: StaticVerifier | None 
         "squattable_names": float(len(squattable)),
         "stale_name_rate": float("nan"),
     }
-    if stale:
+    if stale is not None:
         uses = Counter()
         for source, verdict in zip(sources, verdicts, strict=True):
             if verdict.parsed:
@@ -222,7 +222,8 @@ class CodeMetric:
             last = self._previous.get(chain)
             previous = last[1] if last is not None and last[0] == generation - 1 else None
         result = code_figures(sources, previous=previous,
-                              stale=getattr(world, "stale_names", frozenset()),
+                              stale=(world.stale_names if getattr(world, "drift", 0)
+                                     else None),
                               current=getattr(world, "api_names", frozenset()))
         if address is not None:
             self._previous[address[0]] = (address[1], set(result.invented))
