@@ -1,4 +1,4 @@
-"""Metrics of language models, for every family that keeps the language-model contract.
+r"""Metrics of language models, for every family that keeps the language-model contract.
 
 They use only ``model.log_prob``, ``model.sample``, ``model.conditional`` and
 the world's tokenizer, blocks and texts, so n-gram, transformer and Hugging
@@ -13,7 +13,7 @@ Face models are measured alike.
 
     - ``distinct_1``, ``distinct_2``, ``distinct_3``: distinct token n-grams
       over all n-grams (Li et al. 2016), n-grams taken within sequences;
-    - ``vocabulary_size``: distinct words (``\\w+``, lower-cased) in the decoded text;
+    - ``vocabulary_size``: distinct words (``\w+``, lower-cased) in the decoded text;
     - ``unigram_entropy``: entropy in bits of the output's token frequencies;
     - ``tail_mass``: the share of output words that are rare real words —
       the least frequent words of the real training text that together make
@@ -132,11 +132,11 @@ class HeldOutPerplexity:
 
     Parameters
     ----------
-    max_blocks : int or None, default 4096
+    max_blocks : int or None, default 1000
         Score at most this many held-out blocks, evenly spaced; None scores all.
     """
 
-    max_blocks: int | None = 4096
+    max_blocks: int | None = 1000
     name = "held_out_perplexity"
 
     def names(self, model) -> tuple[str, ...]:  # noqa: D102

@@ -186,6 +186,8 @@ class NGramLM:
     block_size: int | None = None
     tokenizer: object = field(default=None, repr=False, compare=False)
     levels_: list = field(init=False, repr=False, compare=False, default_factory=list)
+    _bigram_table_: np.ndarray | None = field(init=False, repr=False, compare=False,
+                                              default=None)
 
     def __post_init__(self) -> None:
         if int(self.order) != self.order or self.order < 1:
@@ -247,6 +249,7 @@ class NGramLM:
         keys, counts = np.unique(grams[-1], return_counts=True)
         if self.smoothing == "laplace":
             self.levels_ = [_level(k, keys, counts, base, None, float(V))]
+            self._bigram_table_ = None
             return self
         levels = []
         for m in range(k, 0, -1):
@@ -261,6 +264,7 @@ class NGramLM:
             else:
                 levels.append(_level(m, keys, counts, base, None))
         self.levels_ = levels[::-1]
+        self._bigram_table_ = None
         return self
 
     def log_prob(self, blocks: np.ndarray) -> np.ndarray:
@@ -372,12 +376,33 @@ class NGramLM:
         history : ndarray of int64 of shape (n, order − 1)
             The preceding symbols; id V stands for the block start.
         """
+        levels, table = self.levels_, None
+        if self.order >= 2 and levels[0].order == 1 and (self.vocab_size + 1) * self.vocab_size \
+                <= _TABLE_CELLS:
+            # Unigram and bigram levels depend on the last symbol alone: look them up.
+            table = self._bigram_table()[history[:, -1]]
+            levels = levels[2:]
+        return self._mix(levels, history, table)
+
+    def _bigram_table(self) -> np.ndarray:
+        """The distribution after the two lowest levels for every last symbol, (V + 1, V)."""
+        if getattr(self, "_bigram_table_", None) is None:
+            last = np.arange(self.vocab_size + 1)[:, None]
+            self._bigram_table_ = self._mix(self.levels_[:2], last, None)
+        return self._bigram_table_
+
+    def _mix(self, levels: list[_Level], history: np.ndarray,
+             table: np.ndarray | None) -> np.ndarray:
+        """Apply ``levels`` in order, starting from ``table`` (uniform when None)."""
         n, base = len(history), self._base
-        table = np.full((n, self.vocab_size), 1.0 / self.vocab_size)
-        for level in self.levels_:
+        if table is None:
+            table = np.full((n, self.vocab_size), 1.0 / self.vocab_size)
+        for level in levels:
             index, seen = level.find_contexts(_context_keys(history, level.order, base))
             rows, index = np.flatnonzero(seen), index[seen]
-            table[rows] *= (level.backoff[index] / level.denominator[index])[:, None]
+            factor = np.ones(n)
+            factor[rows] = level.backoff[index] / level.denominator[index]
+            table *= factor[:, None]
             lengths = level.stop[index] - level.start[index]
             entries = _concatenated_ranges(level.start[index], level.stop[index])
             table[np.repeat(rows, lengths), level.keys[entries] % base] += (
