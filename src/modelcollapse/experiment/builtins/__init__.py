@@ -6,8 +6,9 @@ none. Families that need heavy libraries (PyTorch, transformers) import them
 inside their factories, so registering them costs nothing.
 """
 
-from modelcollapse.experiment.builtins import classical, language
+from modelcollapse.experiment.builtins import classical, drift, language
 
 DEFAULT_METRICS: dict[str, list[str]] = {**classical.DEFAULT_METRICS,
-                                         **language.DEFAULT_METRICS}
+                                         **language.DEFAULT_METRICS,
+                                         **drift.DEFAULT_METRICS}
 """Metrics measured when an experiment names none, by model."""

@@ -1,0 +1,181 @@
+"""The phase diagram of staleness against contamination: which way of keeping a model wins where.
+
+A run that sweeps a world's drift rate against policies — web-scrape
+retraining at several constant model-written shares, and options that do not
+depend on the share (frozen, retrieval, fresh-only) — is summarised at one
+generation: for every (drift rate, contamination share) cell the option with
+the lowest mean error wins; a cell whose runner-up is within two standard
+errors is marked as a tie.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SCRAPE", "is_phase_run", "phase_table", "phase_winners", "plot_phase_diagram"]
+
+SCRAPE = "web-scrape"
+"""The option whose error depends on the contamination share."""
+
+_SHARE = re.compile(r"^web-scrape\(.*\bend=([0-9.eE+-]+).*schedule=constant")
+TIE_Z = 2.0
+"""A winner whose lead is below this many standard errors is called a tie."""
+
+
+def _share(label: str) -> float | None:
+    match = _SHARE.match(str(label))
+    return float(match.group(1)) if match else None
+
+
+def is_phase_run(frame: pd.DataFrame, drift: str = "world.drift") -> bool:
+    """Whether ``frame`` sweeps ``drift`` and holds constant-share web-scrape policies."""
+    return (drift in frame.columns and "policy" in frame.columns
+            and any(_share(p) is not None for p in frame["policy"].unique()))
+
+
+def phase_table(frame: pd.DataFrame, *, metric: str = "w2", generation: int | None = None,
+                drift: str = "world.drift") -> pd.DataFrame:
+    """Mean error and its standard error per drift rate, option and contamination share.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy rows of a run with ``drift`` and ``policy`` columns.
+    metric : str, default "w2"
+    generation : int or None
+        Generation compared; ``None`` takes the last one.
+    drift : str, default "world.drift"
+        The column holding the drift rate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``drift, option, share, mean, se, n``; ``share`` is NaN for
+        options that do not depend on it (every policy but constant web-scrape).
+
+    Raises
+    ------
+    ValueError
+        If the frame is no phase run, or holds no rows of ``metric``.
+    """
+    if not is_phase_run(frame, drift):
+        raise ValueError(f"a phase diagram needs a run that sweeps {drift!r} and constant "
+                         "web-scrape policies beside the others")
+    rows = frame[(frame["metric"] == metric) & (frame["status"] == "ok")]
+    if rows.empty:
+        raise ValueError(f"no rows of metric {metric!r}: choose one the run measured")
+    generation = int(rows["generation"].max()) if generation is None else generation
+    rows = rows[rows["generation"] == generation]
+    stats = (rows.groupby([drift, "policy"], observed=True)["value"]
+             .agg(mean="mean", sd="std", n="count").reset_index())
+    shares = stats["policy"].map(_share)
+    return pd.DataFrame({
+        "drift": stats[drift].astype(float),
+        "option": np.where(shares.notna(), SCRAPE, stats["policy"].astype(str)),
+        "share": shares.astype(float),
+        "mean": stats["mean"],
+        "se": stats["sd"] / np.sqrt(stats["n"]),
+        "n": stats["n"],
+    })
+
+
+def phase_winners(table: pd.DataFrame) -> pd.DataFrame:
+    """The winning option of every (drift rate, contamination share) cell.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``drift, share, winner, runner_up, lead_z, tie``: the lead is
+        the runner-up's mean minus the winner's, in standard errors of that
+        difference.
+    """
+    shares = sorted(table["share"].dropna().unique())
+    fixed = table[table["share"].isna()]
+    cells = []
+    for drift, at_drift in table.groupby("drift"):
+        for share in shares:
+            candidates = pd.concat([fixed[fixed["drift"] == drift],
+                                    at_drift[at_drift["share"] == share]])
+            ranked = candidates.sort_values("mean")
+            best, second = ranked.iloc[0], ranked.iloc[min(1, len(ranked) - 1)]
+            spread = np.hypot(best["se"], second["se"])
+            lead = (second["mean"] - best["mean"]) / spread if spread > 0 else np.inf
+            cells.append((drift, share, best["option"], second["option"], lead,
+                          len(ranked) > 1 and lead < TIE_Z))
+    return pd.DataFrame(cells, columns=["drift", "share", "winner", "runner_up", "lead_z", "tie"])
+
+
+def plot_phase_diagram(frame: pd.DataFrame, path, *, metric: str = "w2",
+                       generation: int | None = None, drift: str = "world.drift") -> Path:
+    """Draw the winner map and, beside it, every option's error against the drift rate.
+
+    Left: one cell per (drift rate, contamination share), coloured by the
+    option with the lowest mean ``metric``; hatched cells are ties (lead
+    under two standard errors). Right: the mean error of each option at that
+    generation against the drift rate, scrape retraining as one line per
+    share, so both the winner and the size of its lead show at a glance.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Tidy rows of a phase run (see :func:`phase_table`).
+    path : str, Path or file object
+        Where the figure goes (png, svg, pdf by extension).
+    metric, generation, drift
+        As in :func:`phase_table`.
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    table = phase_table(frame, metric=metric, generation=generation, drift=drift)
+    winners = phase_winners(table)
+    generation = int(frame.loc[frame["metric"] == metric, "generation"].max()
+                     if generation is None else generation)
+    drifts = sorted(table["drift"].unique())
+    shares = sorted(table["share"].dropna().unique())
+    options = [*dict.fromkeys(table.loc[table["share"].isna(), "option"]), SCRAPE]
+    palette = [c for i, c in enumerate(matplotlib.colormaps["tab10"].colors) if i != 3]
+    colour = {option: palette[i % 9] for i, option in enumerate(options[:-1])}
+    colour[SCRAPE] = matplotlib.colormaps["tab10"].colors[3]  # red, as the share lines
+
+    fig = Figure(figsize=(12, 4.6))
+    grid_ax, curve_ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
+    for _, cell in winners.iterrows():
+        x, y = drifts.index(cell["drift"]), shares.index(cell["share"])
+        grid_ax.add_patch(matplotlib.patches.Rectangle(
+            (x - 0.5, y - 0.5), 1, 1, facecolor=colour[cell["winner"]], edgecolor="white",
+            hatch="///" if cell["tie"] else None, alpha=0.85))
+    grid_ax.set(xlim=(-0.5, len(drifts) - 0.5), ylim=(-0.5, len(shares) - 0.5),
+                xticks=range(len(drifts)), xticklabels=[f"{d:g}" for d in drifts],
+                yticks=range(len(shares)), yticklabels=[f"{s:g}" for s in shares],
+                xlabel="drift rate per generation", ylabel="model-written share of the scrape",
+                title=f"lowest mean {metric} at generation {generation}")
+    handles = [Patch(facecolor=colour[o], label=o) for o in options]
+    handles.append(Patch(facecolor="white", edgecolor="grey", hatch="///",
+                         label=f"tie (lead < {TIE_Z:g} SE)"))
+    grid_ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.14),
+                   ncol=3, frameon=False)
+
+    positions = np.arange(len(drifts))
+    for option in options[:-1]:
+        rows = table[table["option"] == option].sort_values("drift")
+        curve_ax.errorbar([drifts.index(d) for d in rows["drift"]], rows["mean"],
+                          yerr=2 * rows["se"], color=colour[option], lw=2, capsize=2,
+                          label=option)
+    shades = matplotlib.colormaps["Reds"]  # the scrape's colour in the map, darker when dirtier
+    for share in shares:
+        rows = table[table["share"] == share].sort_values("drift")
+        curve_ax.errorbar([drifts.index(d) for d in rows["drift"]], rows["mean"],
+                          yerr=2 * rows["se"], color=shades(0.3 + 0.65 * share), lw=1,
+                          ls="--", capsize=2, label=f"{SCRAPE}, share {share:g}")
+    curve_ax.set(yscale="log", xticks=positions, xticklabels=[f"{d:g}" for d in drifts],
+                 xlabel="drift rate per generation", ylabel=f"mean {metric} (±2 SE)",
+                 title="every option against the current truth")
+    curve_ax.legend(fontsize=7, loc="upper left")
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    return path
