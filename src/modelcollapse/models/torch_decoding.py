@@ -29,7 +29,8 @@ class Decoding:
     temperature : float, default 1.0
         Logits are divided by it; 0 means greedy (always the most likely token).
     top_k : int or None, default None
-        Sample only among the k most likely tokens.
+        Sample only among the k most likely tokens; 0 or ``None`` turns it off
+        (0 as in Hugging Face's ``generate``, so experiment files can sweep it).
     top_p : float or None, default None
         Sample only among the smallest set of most likely tokens whose
         probabilities add up to at least ``top_p`` (nucleus sampling).
@@ -52,8 +53,9 @@ class Decoding:
     def __post_init__(self) -> None:
         if not self.temperature >= 0:
             raise ValueError(f"temperature must be >= 0 (0 is greedy), got {self.temperature}")
-        if self.top_k is not None and (int(self.top_k) != self.top_k or self.top_k < 1):
-            raise ValueError(f"top_k must be an integer >= 1 or unset, got {self.top_k}")
+        if self.top_k is not None and (int(self.top_k) != self.top_k or self.top_k < 0):
+            raise ValueError(f"top_k must be an integer >= 1, or 0 or unset for none, "
+                             f"got {self.top_k}")
         if self.top_p is not None and not 0 < self.top_p <= 1:
             raise ValueError(f"top_p must be in (0, 1] or unset, got {self.top_p}")
         if not self.repetition_penalty > 0:
@@ -61,8 +63,7 @@ class Decoding:
                              f"got {self.repetition_penalty}")
         if int(self.beams) != self.beams or self.beams < 1:
             raise ValueError(f"beams must be an integer >= 1, got {self.beams}")
-        sampling_set = (self.temperature != 1.0 or self.top_k is not None
-                        or self.top_p is not None)
+        sampling_set = self.temperature != 1.0 or self.top_k or self.top_p is not None
         if self.beams > 1 and sampling_set:
             raise ValueError("beam search is deterministic: with beams > 1 leave temperature, "
                              "top_k and top_p unset, or use beams = 1 to sample")
@@ -112,7 +113,7 @@ def adjust_logits(logits: torch.Tensor, seen: torch.Tensor, decoding: Decoding) 
         logits = torch.where(seen, penalised, logits)
     if decoding.temperature not in (0.0, 1.0):
         logits = logits / decoding.temperature
-    if decoding.top_k is not None and decoding.top_k < logits.shape[-1]:
+    if decoding.top_k and decoding.top_k < logits.shape[-1]:
         kth = torch.topk(logits, decoding.top_k, dim=-1).values[:, -1:]  # (n, 1)
         logits = logits.masked_fill(logits < kth, float("-inf"))
     if decoding.top_p is not None and decoding.top_p < 1.0:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -40,7 +41,7 @@ from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.torch_decoding import Decoding, generate, torch_generator
 
 __all__ = ["GPT", "GPTConfig", "KVCache", "TrainingDiverged", "TransformerLM", "cpu_threads",
-           "resolve_device", "train"]
+           "resolve_device", "shifted_inputs", "train"]
 
 
 class TrainingDiverged(DegenerateFitError):
@@ -450,12 +451,15 @@ class TransformerLM:
                                  "to be fitted first")
             net.load_state_dict(self._lineage["state"])
         net.use_generator(generator)
+        targets = torch.as_tensor(blocks, device=device)
+        inputs = shifted_inputs(targets, self.vocab_size)
+        net.train()
         with cpu_threads(self.threads):
-            self.train_loss_ = train(net, torch.as_tensor(blocks, device=device), rng=rng,
-                                     n_steps=self._n_steps(len(blocks)),
+            self.train_loss_ = train(net, lambda index: net(inputs[index], targets[index])[1],
+                                     len(blocks), rng=rng, n_steps=self._n_steps(len(blocks)),
                                      batch_size=self.batch_size,
                                      learning_rate=self.learning_rate,
-                                     weight_decay=self.weight_decay,
+                                     weight_decay=self.weight_decay, device=device,
                                      autocast=device.type == "cuda")
         if self.init == "generation-1" and first_generation:
             self._lineage["state"] = copy.deepcopy(net.state_dict())
@@ -505,8 +509,7 @@ class TransformerLM:
             for first in range(0, len(blocks), self.sample_batch_size):
                 chunk = torch.as_tensor(blocks[first:first + self.sample_batch_size],
                                         device=device)
-                start = torch.full_like(chunk[:, :1], self.vocab_size)
-                logits, _ = self.net_(torch.cat([start, chunk[:, :-1]], dim=1))  # full precision
+                logits, _ = self.net_(shifted_inputs(chunk, self.vocab_size))  # full precision
                 log_p = torch.log_softmax(logits.double(), dim=-1)  # (n, B, V)
                 out[first:first + len(chunk)] = log_p.gather(2, chunk.unsqueeze(2)).squeeze(2)
         return out
@@ -520,7 +523,7 @@ class TransformerLM:
             if X is None or len(X) != n:
                 raise ValueError("a conditional transformer writes after prompts: pass X of "
                                  f"shape ({n}, P)")
-            prompts = np.asarray(X, dtype=np.int64)
+            prompts = np.array(X, dtype=np.int64)  # a writable copy for torch
         else:
             prompts = np.zeros((n, 0), dtype=np.int64)
         generator = torch_generator(rng, device)
@@ -549,40 +552,52 @@ class TransformerLM:
             {"model": settings, "network": asdict(self.network_config())}, indent=2))
 
 
-def train(net: GPT, blocks: torch.Tensor, *, rng: np.random.Generator, n_steps: int,
-          batch_size: int, learning_rate: float, weight_decay: float,
-          autocast: bool = False) -> float:
-    """Train ``net`` on ``blocks`` (n, B) by AdamW; return the mean loss of the last 10% of steps.
+def train(net: nn.Module, loss_of: Callable[[torch.Tensor], torch.Tensor], n_items: int, *,
+          rng: np.random.Generator, n_steps: int, batch_size: int, learning_rate: float,
+          weight_decay: float, device: torch.device, autocast: bool = False) -> float:
+    """Train ``net`` by AdamW; return the mean loss of the last 10% of steps.
 
-    Minibatches follow a fresh permutation of the blocks each epoch, drawn from
-    ``rng``. Each block is read after the start token and predicts itself.
+    Parameters
+    ----------
+    net : torch.nn.Module
+        Its parameters are trained; its mode (train or eval) is the caller's choice.
+    loss_of : callable
+        ``loss_of(index)`` is the mean loss on the items at ``index`` (a tensor of ints).
+    n_items : int
+        Items to draw minibatches from: a fresh permutation from ``rng`` each epoch.
+    rng : numpy.random.Generator
+    n_steps, batch_size : int
+    learning_rate : float
+        Peak rate: 5% linear warm-up, then cosine decay to a tenth.
+    weight_decay : float
+        On matrices only (not biases or norms).
+    device : torch.device
+        Where the indices go.
+    autocast : bool, default False
+        Run forward passes under bfloat16 autocast (CUDA).
 
     Raises
     ------
     TrainingDiverged
         When a loss is NaN or infinite.
     """
-    net.train()
-    decay = [p for p in net.parameters() if p.dim() >= 2]
-    no_decay = [p for p in net.parameters() if p.dim() < 2]
+    decay = [p for p in net.parameters() if p.requires_grad and p.dim() >= 2]
+    no_decay = [p for p in net.parameters() if p.requires_grad and p.dim() < 2]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
                                    {"params": no_decay, "weight_decay": 0.0}],
                                   lr=learning_rate, betas=(0.9, 0.95))
-    n = len(blocks)
-    begin = torch.full((n, 1), net.config.vocab_size, dtype=torch.long, device=blocks.device)
-    inputs = torch.cat([begin, blocks[:, :-1]], dim=1)  # (n, B): start token, then shifted
-    order, position = rng.permutation(n), 0
+    order, position = rng.permutation(n_items), 0
     tail = max(1, n_steps // 10)
     losses = []
     for step in range(n_steps):
-        if position + batch_size > n and position > 0:
-            order, position = rng.permutation(n), 0
-        index = torch.as_tensor(order[position:position + batch_size], device=blocks.device)
+        if position + batch_size > n_items and position > 0:
+            order, position = rng.permutation(n_items), 0
+        index = torch.as_tensor(order[position:position + batch_size], device=device)
         position += batch_size
         for group in optimizer.param_groups:
             group["lr"] = learning_rate * _schedule(step, n_steps)
-        with torch.autocast(blocks.device.type, dtype=torch.bfloat16, enabled=autocast):
-            _, loss = net(inputs[index], blocks[index])
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+            loss = loss_of(index)
         if not torch.isfinite(loss):
             raise TrainingDiverged(f"training loss became {loss.item()} at step {step + 1} of "
                                    f"{n_steps}: lower learning_rate")
@@ -592,8 +607,13 @@ def train(net: GPT, blocks: torch.Tensor, *, rng: np.random.Generator, n_steps: 
         optimizer.step()
         if step >= n_steps - tail:
             losses.append(loss.detach())
-    net.eval()
     return float(torch.stack(losses).mean())
+
+
+def shifted_inputs(blocks: torch.Tensor, start_id: int) -> torch.Tensor:
+    """What the model reads to predict ``blocks`` (n, B): the start token, then all but the last."""
+    start = torch.full_like(blocks[:, :1], start_id)
+    return torch.cat([start, blocks[:, :-1]], dim=1)
 
 
 @contextmanager

@@ -60,3 +60,39 @@ models.register("ngram")(NGramLM)
 
 metrics.register("held_out_perplexity")(HeldOutPerplexity)
 metrics.register("generated_text")(GeneratedText)
+
+
+# --- Neural language models (PyTorch and transformers load when an experiment builds one) -----
+
+DEFAULT_METRICS.update({"transformer": ["held_out_perplexity", "generated_text"],
+                        "hf": ["held_out_perplexity", "generated_text"]})
+
+
+@models.register("transformer")
+def _transformer(n_layer: int = 2, n_head: int = 4, n_embd: int = 128, dropout: float = 0.0,
+                 learning_rate: float = 3e-3, weight_decay: float = 0.01,
+                 steps: int | None = 300, epochs: float | None = None, batch_size: int = 32,
+                 init: str = "scratch", conditional: bool = False, temperature: float = 1.0,
+                 top_k: int | None = None, top_p: float | None = None,
+                 repetition_penalty: float = 1.0, beams: int = 1, device: str = "cpu",
+                 sample_batch_size: int = 256, cache: bool = True, threads: int | None = None):
+    """A nanoGPT-shaped transformer trained per generation (see models.transformer)."""
+    from modelcollapse.models.transformer import TransformerLM
+
+    return TransformerLM(n_layer, n_head, n_embd, dropout, learning_rate, weight_decay, steps,
+                         epochs, batch_size, init, conditional, temperature, top_k, top_p,
+                         repetition_penalty, beams, device, sample_batch_size, cache, threads)
+
+
+@models.register("hf")
+def _hf(path: str = "", learning_rate: float = 5e-4, weight_decay: float = 0.0,
+        steps: int | None = 100, epochs: float | None = None, batch_size: int = 16,
+        conditional: bool = True, temperature: float = 1.0, top_k: int | None = None,
+        top_p: float | None = None, repetition_penalty: float = 1.0, beams: int = 1,
+        device: str = "cpu", sample_batch_size: int = 64, threads: int | None = None):
+    """A local Hugging Face causal-LM checkpoint fine-tuned afresh each generation."""
+    from modelcollapse.models.hf import HFCausalLM
+
+    return HFCausalLM(path, learning_rate, weight_decay, steps, epochs, batch_size,
+                      conditional, temperature, top_k, top_p, repetition_penalty, beams, device,
+                      sample_batch_size, threads)
