@@ -219,6 +219,8 @@ class Chain:
                 options["rng"] = stream
             if getattr(metric, "keeps_artifacts", False):
                 options["artifacts"] = sink
+            if getattr(metric, "needs_position", False):  # e.g. to compare with the last one
+                options.update(replicate=replicate, generation=generation)
             values.update(metric.measure(model, world, **options))
         return values
 

@@ -28,14 +28,18 @@ def _check_rate(name: str, value: float) -> None:
 def is_correct(data: Dataset, world, tolerance: float) -> np.ndarray:
     """Whether each labelled item is correct in its family's sense.
 
-    Regression: the label lies within ``tolerance`` of the true function.
-    Classification: the label equals the world's true label for that input.
+    A world with its own notion (``world.is_correct(data)``, e.g. code that
+    passes static verification) decides itself. Otherwise, regression: the
+    label lies within ``tolerance`` of the true function; classification: the
+    label equals the world's true label for that input.
 
     Raises
     ------
     ValueError
-        For worlds with no notion of a correct label.
+        For worlds with no notion of a correct item.
     """
+    if hasattr(world, "is_correct"):
+        return np.asarray(world.is_correct(data), dtype=bool)
     if data.y is not None and hasattr(world, "true_labels"):
         return data.y == world.true_labels(data.X)
     if data.y is not None and hasattr(world, "true_function"):

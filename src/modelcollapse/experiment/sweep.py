@@ -146,8 +146,8 @@ def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
                 raise ConfigError(f"{where}: the {experiment.model.name!r} model has no default "
                                   "metrics; list them in 'metrics'")
         metrics = tuple(registry.metrics.build(name, {}) for name in names)
-        if filters and not (hasattr(world, "true_function") or hasattr(world, "true_labels")) \
-                and any(not isinstance(f, SyntheticDetector) for f in filters):
+        judged = any(hasattr(world, a) for a in ("true_function", "true_labels", "is_correct"))
+        if filters and not judged and any(not isinstance(f, SyntheticDetector) for f in filters):
             raise ConfigError(f"{where}: verifiers and reviewers need a world with true labels "
                               "or a true function; use a detector, or such a world")
         if experiment.sampling:

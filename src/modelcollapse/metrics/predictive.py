@@ -17,7 +17,8 @@ class Metric(Protocol):
     passes ``rng=`` (a stream of its own, for metrics that sample from the
     model), and ``keeps_artifacts = True`` passes ``artifacts=`` (an
     :class:`~modelcollapse.artifacts.ArtifactSink`, or ``None`` for replicates
-    that keep nothing).
+    that keep nothing), and ``needs_position = True`` passes ``replicate=`` and
+    ``generation=`` (for metrics that compare a generation with the one before).
     """
 
     def names(self, model) -> tuple[str, ...]:
