@@ -11,6 +11,12 @@ from modelcollapse.experiment.units import plan
 
 SHIPPED = sorted((Path(__file__).parents[2] / "experiments").glob("*.toml"))
 
+# Smaller settings for experiments whose models train for a while each generation, so the
+# tiny run takes seconds; the files themselves keep laptop-sized settings.
+SMALLER = {
+    "code-web-scrape": ["samples=150", "world.max_units=400"],
+}
+
 
 def test_there_are_shipped_experiments():
     assert len(SHIPPED) >= 3
@@ -21,7 +27,7 @@ def test_shipped_experiment_validates_and_runs_tiny(path, tmp_path):
     full = load_experiment(path)
     assert full.description, "every shipped experiment says what it shows"
     plan(full, str(path))
-    tiny = load_experiment(path, ["generations=3", "replicates=4"])
+    tiny = load_experiment(path, ["generations=3", "replicates=4", *SMALLER.get(path.stem, [])])
     run_experiment(tiny, tmp_path, backend=SerialBackend(), quiet=True)
     frame = load(tmp_path / tiny.name)
     assert frame.generation.max() == 3 and frame.replicate.nunique() == 4
