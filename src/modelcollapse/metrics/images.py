@@ -15,7 +15,7 @@ real training images. In that space:
   manifold, recall the share of real images inside the generated one.
 - ``class_coverage`` and ``class_entropy``: the classifier's labels of the
   generated images; coverage is the share of classes given at least a fifth of
-  their fair share (1 / (5 K) of the images), entropy the histogram's entropy
+  their fair share (1 / (2 K) of the images), entropy the histogram's entropy
   in nats (log K when the classes are balanced).
 
 Beside those, ``latent_spread`` (Shumailov et al. 2024) and ``held_out_elbo``
@@ -64,7 +64,7 @@ MAX_CLASSIFIER_IMAGES = 5_000
 MAX_REFERENCE_IMAGES = 5_000
 """The reference VAE learns from at most this many training images (a fixed subset)."""
 
-COVERAGE_SHARE = 0.2
+COVERAGE_SHARE = 0.5
 """A class is covered when it gets at least this fraction of its fair share 1/K of the images."""
 
 _feature_spaces: dict[str, FeatureSpace] = {}
