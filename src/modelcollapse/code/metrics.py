@@ -22,10 +22,10 @@ import numpy as np
 
 from modelcollapse.code.registry import normalize
 from modelcollapse.code.squat import SquatIndex
-from modelcollapse.code.verifier import StaticVerifier, Verdict
+from modelcollapse.code.verifier import LINE_BREAK, StaticVerifier, Verdict
 
 __all__ = ["CODE_METRICS", "CodeMetric", "code_figures", "default_squat_index",
-           "default_verifier", "used_names"]
+           "default_verifier", "keep_artifacts", "line_starts", "marked_samples", "used_names"]
 
 CODE_METRICS = {
     "parse_rate": "share of generated items that parse as Python",
@@ -45,10 +45,6 @@ CODE_METRICS = {
 
 SQUAT_TOP = 15_000
 """Packages an attacker would imitate: all ranked ones in the shipped snapshot."""
-
-ARTIFACT_SAMPLES = 8
-"""Sample sources kept per generation (replicate 0) with their invented names."""
-
 
 @cache
 def default_verifier() -> StaticVerifier:
@@ -162,22 +158,14 @@ def code_figures(sources: list[str | bytes], *, verifier: StaticVerifier | None 
     return CodeFigures(figures, invented, squattable, verdicts)
 
 
-def _address(rng: np.random.Generator) -> tuple[tuple, int] | None:
-    """(root entropy and replicate, generation) of a seed-tree stream, if it is one.
-
-    The seed tree addresses every stream by ``(replicate, generation, role, …)``
-    (DESIGN.md); a metric reads it to carry figures from one generation to the next.
-    """
-    seed = getattr(rng.bit_generator, "seed_seq", None)
-    key = getattr(seed, "spawn_key", ())
-    if len(key) < 3:
-        return None
-    return (seed.entropy, key[0]), key[1]
-
-
 @dataclass(eq=False)
 class CodeMetric:
     """Samples generated code from a fitted model and records :data:`CODE_METRICS`.
+
+    The recurring share compares a generation's invented names with those of
+    the same replicate's previous generation, which the metric remembers per
+    replicate (the chain passes ``replicate`` and ``generation``), so
+    replicates may run in any order and the metric may serve several chains.
 
     Parameters
     ----------
@@ -192,7 +180,8 @@ class CodeMetric:
     name = "code"
     needs_rng = True
     keeps_artifacts = True
-    _previous: dict = field(default_factory=dict, repr=False)
+    needs_position = True
+    _previous: dict[int, tuple[int, set[str]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if int(self.n_items) != self.n_items or self.n_items < 1:
@@ -208,39 +197,83 @@ class CodeMetric:
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(world, "decode_item") and hasattr(model, "sample")
 
-    def measure(self, model, world, *, rng: np.random.Generator, artifacts=None
+    def measure(self, model, world, *, rng: np.random.Generator, artifacts=None,
+                replicate: int | None = None, generation: int | None = None
                 ) -> dict[str, float]:
-        """Sample ``n_items`` items, verify them, record the figures (and artifacts)."""
+        """Sample ``n_items`` items, verify them, record the figures (and artifacts).
+
+        Without ``replicate`` and ``generation`` (a call outside a chain) the
+        recurring share is NaN.
+        """
         X = world.draw_inputs(self.n_items, rng=rng) if getattr(model, "conditional",
                                                                  False) else None
         written = model.sample(self.n_items, rng=rng, X=X)
         sources = [world.decode_item(block) for block in written.X]
-        address = _address(rng)
         previous = None
-        if address is not None:
-            chain, generation = address
-            last = self._previous.get(chain)
-            previous = last[1] if last is not None and last[0] == generation - 1 else None
+        if replicate is not None and generation is not None:
+            last = self._previous.get(replicate)
+            # Only the generation just before counts; an entry left by another chain's
+            # replicate of the same number is overwritten at generation 1.
+            if last is not None and last[0] == generation - 1:
+                previous = last[1]
         result = code_figures(sources, previous=previous,
                               stale=(world.stale_names if getattr(world, "drift", 0)
                                      else None),
                               current=getattr(world, "api_names", frozenset()))
-        if address is not None:
-            self._previous[address[0]] = (address[1], set(result.invented))
+        if replicate is not None and generation is not None:
+            self._previous[replicate] = (generation, set(result.invented))
         if artifacts is not None:
-            _keep(artifacts, sources, result)
+            keep_artifacts(artifacts, sources, result, previous or set())
         return {name: result.figures[name] for name in self.names_kept}
 
 
-def _keep(artifacts, sources: list[str], result: CodeFigures) -> None:
-    """Invented names with counts, top squattable names, samples with highlight positions."""
-    artifacts.json("invented_names", [{"name": name, "count": count}
-                                      for name, count in result.invented.most_common()])
-    artifacts.json("squattable_names", result.squattable[:20])
-    with_findings = [i for i, v in enumerate(result.verdicts) if v.findings]
-    chosen = (with_findings + [i for i in range(len(sources)) if i not in with_findings])
-    artifacts.json("code_samples", [
-        {"source": sources[i], "status": result.verdicts[i].status,
-         "invented": [{"kind": f.kind, "name": f.name, "line": f.line, "column": f.column,
-                       "end_column": f.end_column} for f in result.verdicts[i].findings]}
-        for i in chosen[:ARTIFACT_SAMPLES]])
+SQUATTABLE_HEADER = ["invented name", "times written", "resembles", "distance",
+                     "download rank"]
+INVENTED_HEADER = ["invented name", "kind", "times written", "also last generation"]
+_SAMPLE_CHARACTERS = 2800  # the report shows the first 3,000 characters of a text
+
+
+def line_starts(source: str) -> list[int]:
+    """Character offset of each line's start, lines numbered as ``ast`` numbers them."""
+    return [0] + [match.end() for match in LINE_BREAK.finditer(source)]
+
+
+def marked_samples(sources: list[str], verdicts: list[Verdict],
+                   limit: int = _SAMPLE_CHARACTERS) -> tuple[str, list[tuple[int, int, str]]]:
+    """Samples joined into one text with each invented name as a (start, end, label) mark.
+
+    Samples with findings come first; each is headed by a comment with its
+    number and status, and samples are added while the text stays within
+    ``limit`` characters (at least one is always shown).
+    """
+    order = sorted(range(len(sources)), key=lambda i: not verdicts[i].findings)
+    text, marks = "", []
+    for shown, i in enumerate(order):
+        verdict = verdicts[i]
+        source = sources[i] if isinstance(sources[i], str) else \
+            sources[i].decode("utf-8", errors="replace")
+        header = f"# --- sample {i + 1}: {verdict.status}, {len(verdict.findings)} invented\n"
+        if shown and len(text) + len(header) + len(source) > limit:
+            break
+        offset = len(text) + len(header)
+        starts = line_starts(source)
+        for finding in verdict.findings:
+            base = offset + starts[finding.line - 1]
+            marks.append((base + finding.column, base + finding.end_column,
+                          f"invented {finding.kind}: {finding.name}"))
+        text += header + source + "\n\n"
+    return text, marks
+
+
+def keep_artifacts(artifacts, sources: list[str], result: CodeFigures,
+                   previous: set[str]) -> None:
+    """Tables of invented and squattable names; sample code with invented names marked."""
+    kinds = {f.name: f.kind for v in result.verdicts for f in v.findings}
+    artifacts.json("invented_names", [INVENTED_HEADER] + [
+        [name, kinds[name], count, "yes" if name in previous else "no"]
+        for name, count in result.invented.most_common(50)])
+    artifacts.json("squattable_names", [SQUATTABLE_HEADER] + [
+        [s["name"], s["count"], s["package"], s["distance"], s["rank"]]
+        for s in result.squattable[:20]])
+    if sources:
+        artifacts.marked_text("code_samples", *marked_samples(sources, result.verdicts))

@@ -18,6 +18,7 @@ Third-party packages are checked by name only: their source is not read.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,13 +26,16 @@ from functools import cached_property
 from modelcollapse.code.registry import PackageRegistry, default_registry
 from modelcollapse.code.stdlib import StdlibIndex
 
-__all__ = ["Finding", "StaticVerifier", "Verdict"]
+__all__ = ["LINE_BREAK", "Finding", "StaticVerifier", "Verdict"]
 
 MAX_CHARS = 200_000
 """Longest source the verifier parses (a generated item is a function or class, not a file)."""
 
 STATUSES = ("ok", "empty", "undecodable", "too-large", "syntax-error")
 """How a source ended: parsed (``ok``), or why it could not be."""
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+"""Line ends as Python's tokenizer counts them (``str.splitlines`` also splits on \\x0c …)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,9 @@ class Finding:
     name : str
         As it reads: ``"reqeusts"``, ``"os.pathh"``, ``"json.dumps(indnt=)"``.
     line, column, end_column : int
-        Where the invented part stands (1-based line, 0-based columns), for highlighting.
+        Where the invented part stands, for highlighting: 1-based line and
+        0-based *character* columns in that line (``ast`` counts UTF-8 bytes;
+        the verifier converts), so ``source_line[column:end_column]`` is the name.
     """
 
     kind: str
@@ -161,9 +167,9 @@ class StaticVerifier:
         except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
             # ValueError: NUL bytes; RecursionError/MemoryError: absurdly deep nesting.
             return Verdict("syntax-error", message=f"{type(error).__name__}: {error}")
-        return self._check(tree)
+        return self._check(tree, source)
 
-    def _check(self, tree: ast.Module) -> Verdict:
+    def _check(self, tree: ast.Module, source: str) -> Verdict:
         scope = _Scope()
         findings: list[Finding] = []
         counts = {"imports": 0, "relative_imports": 0, "attributes": 0, "keywords": 0}
@@ -172,7 +178,7 @@ class StaticVerifier:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     counts["imports"] += 1
-                    self._check_module(alias.name, alias, findings)
+                    self._check_module(alias.name, alias, findings, source)
                     if self.stdlib.exists(alias.name):
                         local = alias.asname or alias.name.partition(".")[0]
                         scope.modules[local] = alias.name if alias.asname else local
@@ -181,7 +187,7 @@ class StaticVerifier:
                     counts["relative_imports"] += 1
                     continue
                 counts["imports"] += 1
-                if self._check_module(node.module, node, findings):
+                if self._check_module(node.module, node, findings, source):
                     for alias in node.names:
                         self._check_from(node.module, alias, node, scope, findings, counts)
         for name in rebound:
@@ -192,18 +198,22 @@ class StaticVerifier:
                 self._check_attribute(node, scope, findings, counts)
             elif isinstance(node, ast.Call):
                 self._check_keywords(node, scope, findings, counts)
+        findings = _in_characters(findings, source)
         findings.sort(key=lambda f: (f.line, f.column))
         return Verdict("ok", findings=tuple(findings), **counts)
 
-    def _check_module(self, module: str, node: ast.stmt | ast.alias,
-                      findings: list[Finding]) -> bool:
+    def _check_module(self, module: str, node: ast.alias | ast.ImportFrom,
+                      findings: list[Finding], source: str) -> bool:
         """Record an invented import; return whether ``module`` is a stdlib module."""
         if self.stdlib.exists(module):
             return True
         if not self.registry.is_stdlib(module) and self.registry.is_real(module):
             return False  # a real package: its own submodules are not checked
-        findings.append(Finding("import", module, node.lineno, node.col_offset,
-                                node.end_col_offset or node.col_offset))
+        if isinstance(node, ast.alias):
+            where = (node.lineno, node.col_offset, node.col_offset + _width(module))
+        else:
+            where = _module_span(node, source)
+        findings.append(Finding("import", module, *where))
         return False
 
     def _check_from(self, module: str, alias: ast.alias, node: ast.ImportFrom, scope: _Scope,
@@ -221,7 +231,7 @@ class StaticVerifier:
         counts["attributes"] += 1
         if self.stdlib.resolve(module, alias.name) is None:
             findings.append(Finding("attribute", submodule, alias.lineno, alias.col_offset,
-                                    alias.col_offset + len(alias.name)))
+                                    alias.col_offset + _width(alias.name)))
         else:
             scope.objects[local] = (module, alias.name)
 
@@ -255,7 +265,7 @@ class StaticVerifier:
             end = node.end_col_offset or node.col_offset
             findings.append(Finding("attribute", f"{written}.{node.attr}",
                                     node.end_lineno or node.lineno,
-                                    max(end - len(node.attr), 0), end))
+                                    max(end - _width(node.attr), 0), end))
 
     def _callee(self, func: ast.expr, scope: _Scope) -> tuple[str, str, str] | None:
         """(name as written, defining module, attribute) of a stdlib callable, or None."""
@@ -284,7 +294,38 @@ class StaticVerifier:
             if keyword.arg not in definition.keywords:
                 findings.append(Finding(
                     "keyword", f"{written}({keyword.arg}=)", keyword.lineno,
-                    keyword.col_offset, keyword.col_offset + len(keyword.arg)))
+                    keyword.col_offset, keyword.col_offset + _width(keyword.arg)))
+
+
+def _width(name: str) -> int:
+    """Bytes ``name`` takes in UTF-8, the unit of ``ast`` column offsets."""
+    return len(name.encode("utf-8"))
+
+
+def _module_span(node: ast.ImportFrom, source: str) -> tuple[int, int, int]:
+    """(line, start, end) in UTF-8 bytes of the module named by ``from module import …``.
+
+    ``ast`` gives only the statement's position; the name follows ``from``.
+    """
+    line = LINE_BREAK.split(source)[node.lineno - 1].encode("utf-8")
+    start = line.find(node.module.encode("utf-8"), node.col_offset)
+    if start < 0:  # written across lines or with spaces around dots: mark the statement
+        return node.lineno, node.col_offset, len(line)
+    return node.lineno, start, start + _width(node.module)
+
+
+def _in_characters(findings: list[Finding], source: str) -> list[Finding]:
+    """Findings with ``ast``'s UTF-8 byte columns turned into character columns."""
+    if not findings or source.isascii():
+        return findings
+    lines = LINE_BREAK.split(source)
+
+    def characters(line: int, column: int) -> int:
+        encoded = lines[line - 1].encode("utf-8") if 0 < line <= len(lines) else b""
+        return len(encoded[:column].decode("utf-8", errors="ignore"))
+
+    return [Finding(f.kind, f.name, f.line, characters(f.line, f.column),
+                    characters(f.line, f.end_column)) for f in findings]
 
 
 def _rebound_names(tree: ast.Module) -> set[str]:
