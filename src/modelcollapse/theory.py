@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma, gammainc
+from scipy.special import digamma, gammainc, gammaln, hyp1f1
 
 from modelcollapse.kernels.polynomial import cholesky_solve, sufficient_statistics
 from modelcollapse.models.regression import to_unit_interval, unit_vandermonde
@@ -14,7 +14,9 @@ from modelcollapse.models.regression import to_unit_interval, unit_vandermonde
 __all__ = [
     "PolynomialChainTheory",
     "categorical_theory",
+    "drift_mean_error_theory",
     "gaussian_variance_theory",
+    "linear_drift_theory",
     "linear_regression_theory",
     "polynomial_chain_theory",
     "verifier_breakdown",
@@ -320,3 +322,112 @@ def verifier_breakdown(wrong_share: float, keep_correct: float) -> float:
     if not 0 <= keep_correct <= 1:
         raise ValueError(f"keep_correct must be in [0, 1], got {keep_correct}")
     return keep_correct * (1 - wrong_share) / wrong_share
+
+
+def _expected_norm(offset: np.ndarray, scale: np.ndarray, dim: int) -> np.ndarray:
+    """E‖Δ‖ for Δ ~ N(b, s²I_d) with ‖b‖ = ``offset``, s = ``scale`` (the noncentral chi mean).
+
+    E‖Δ‖ = s·√2·Γ((d+1)/2)/Γ(d/2)·₁F₁(−1/2; d/2; −λ/2), λ = ‖b‖²/s².
+    """
+    lam = (offset / scale) ** 2
+    log_ratio = gammaln((dim + 1) / 2) - gammaln(dim / 2)
+    return scale * np.sqrt(2) * np.exp(log_ratio) * hyp1f1(-0.5, dim / 2, -lam / 2)
+
+
+def drift_mean_error_theory(n_samples: int, variance: float, drift: float, n_generations: int,
+                            *, dim: int = 1, policy: str = "frozen",
+                            k: int | None = None, budget: int | None = None) -> pd.DataFrame:
+    """Expected error of the fitted mean when a Gaussian world's mean drifts linearly.
+
+    The world's mean moves ``drift`` a generation, so generation g's truth is
+    μ_g = μ₁ + δ(g − 1)·u with ‖u‖ = 1. A model's mean μ̂ is Gaussian around
+    a lagging centre, μ̂ − μ_g ~ N(−b_g·u, s²I), and its error is the mean of
+    a noncentral chi variable (:func:`_expected_norm`); squared,
+    E‖μ̂ − μ_g‖² = d·s² + b_g². With N = ``n_samples`` items in generation 1
+    and covariance σ²I:
+
+    - ``frozen`` (generation 1's fit for ever): s² = σ²/N, b_g = δ(g − 1),
+      the staleness grows linearly in g;
+    - ``retrieval`` (the frozen mean pooled with the mean of k fresh items,
+      the frozen fit worth N items, :mod:`modelcollapse.retrieval`):
+      s² = σ²/(N + k), b_g = δ(g − 1)·N/(N + k): k items remove a share
+      k/(N + k) of the lag and of the variance;
+    - ``fresh-only`` (refitted on ``budget`` = B current items): s² = σ²/B,
+      b_g = 0 from generation 2 on.
+
+    These hold for either covariance estimator (the mean is the sample mean)
+    and are exact; they extend the Gaussian-mean case of staleness with no
+    model collapse, since no generation learns from a model's output. The
+    web-scrape policy's error mixes lags of every earlier generation's model
+    with their own collapse; no closed form is offered for it.
+
+    Parameters
+    ----------
+    n_samples : int
+        N, the training-set size of generation 1.
+    variance : float
+        σ², the true variance per coordinate (isotropic truth).
+    drift : float
+        δ, distance the mean moves per generation.
+    n_generations : int
+    dim : int, default 1
+    policy : {"frozen", "retrieval", "fresh-only"}
+    k : int or None
+        Retrieved items (``retrieval``).
+    budget : int or None
+        Fresh items per generation (``fresh-only``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``generation, metric, value, theory`` for ``mean_error`` and
+        ``mean_error_squared``.
+    """
+    if policy not in ("frozen", "retrieval", "fresh-only"):
+        raise ValueError(f"policy must be 'frozen', 'retrieval' or 'fresh-only', got {policy!r}")
+    if (policy == "retrieval") != (k is not None) or (policy == "fresh-only") != (
+            budget is not None):
+        raise ValueError("give k with policy='retrieval' and budget with policy='fresh-only', "
+                         "and neither otherwise")
+    generation = np.arange(1, n_generations + 1)
+    lag = drift * (generation - 1.0)
+    s2 = np.full(n_generations, variance / n_samples)
+    if policy == "retrieval":
+        keep = n_samples / (n_samples + k)
+        s2[1:], lag = variance / (n_samples + k), lag * np.where(generation > 1, keep, 1.0)
+    elif policy == "fresh-only":
+        s2[1:], lag = variance / budget, np.zeros(n_generations)
+    frames = [
+        pd.DataFrame({"generation": generation, "metric": "mean_error",
+                      "value": _expected_norm(lag, np.sqrt(s2), dim)}),
+        pd.DataFrame({"generation": generation, "metric": "mean_error_squared",
+                      "value": dim * s2 + lag**2}),
+    ]
+    return pd.concat(frames, ignore_index=True).assign(theory="exact")
+
+
+def linear_drift_theory(dim: int, n_samples: int, noise: float, drift: float,
+                        n_generations: int) -> pd.DataFrame:
+    """Expected excess risk of a frozen least-squares model while w* drifts linearly.
+
+    With x ~ N(0, I_d), generation 1's fit on T items is unbiased with
+    E‖ŵ − w*₁‖² = σ²d/(T − d − 1) (Dohmatob, Feng & Kempe 2024), and
+    w*_g = w*₁ + δ(g − 1)·v with ‖v‖ = 1, so the cross term vanishes and
+
+        E‖ŵ − w*_g‖² = σ²d/(T − d − 1) + δ²(g − 1)².
+
+    The retrieval correction of a linear model (a prior of T items centred on
+    ŵ, updated by k fresh items) involves E[(T·I + XₖᵀXₖ)⁻¹ …] of a shifted
+    Wishart matrix, which has no closed form; it is left to simulation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``generation, metric, value, theory`` for ``excess_risk``.
+    """
+    if n_samples <= dim + 1:
+        raise ValueError(f"the expectation needs n_samples > dim + 1, got {n_samples}")
+    generation = np.arange(1, n_generations + 1)
+    value = noise**2 * dim / (n_samples - dim - 1) + (drift * (generation - 1)) ** 2
+    return pd.DataFrame({"generation": generation, "metric": "excess_risk", "value": value,
+                         "theory": "exact"})

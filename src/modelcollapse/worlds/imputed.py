@@ -54,6 +54,8 @@ class ImputedWorld:
 
     def at(self, generation: int) -> ImputedWorld:
         """The world of ``generation`` (the truth's, imputed alike)."""
+        if not self.drift:
+            return self
         return ImputedWorld(self.truth.at(generation), self.missing, self.name)
 
     def held_out(self, n: int = 2000) -> np.ndarray:
