@@ -10,7 +10,6 @@ from modelcollapse.experiment.builtins import classical, code, drift, images, la
 
 DEFAULT_METRICS: dict[str, list[str]] = {**classical.DEFAULT_METRICS,
                                          **code.DEFAULT_METRICS,
-                                         **code.DEFAULT_METRICS,
                                          **language.DEFAULT_METRICS,
                                          **images.DEFAULT_METRICS,
                                          **drift.DEFAULT_METRICS}
