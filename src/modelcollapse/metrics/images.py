@@ -94,15 +94,17 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(max(distance, 0.0))
 
 
-def nearest_neighbour_radii(features: np.ndarray, k: int = 3) -> np.ndarray:
+def nearest_neighbour_radii(features: np.ndarray, k: int = 3, chunk: int = 1024) -> np.ndarray:
     """Distance from each point to its k-th nearest other point in the same set, shape (n,)."""
-    from sklearn.neighbors import NearestNeighbors
+    from scipy.spatial.distance import cdist
 
     if len(features) <= k:
         raise ValueError(f"a k-NN manifold with k={k} needs more than {k} points, got "
                          f"{len(features)}: generate more images")
-    distances, _ = NearestNeighbors(n_neighbors=k + 1).fit(features).kneighbors(features)
-    return distances[:, k]  # column 0 is the point itself
+    # Brute force in chunks: for a few thousand points it beats a tree, with no thread pool.
+    radii = [np.partition(cdist(features[i:i + chunk], features), k, axis=1)[:, k]
+             for i in range(0, len(features), chunk)]  # column 0 holds the point itself
+    return np.concatenate(radii)
 
 
 def manifold_share(points: np.ndarray, centres: np.ndarray, radii: np.ndarray,
@@ -305,13 +307,18 @@ class GeneratedImageMetrics:
 
 def image_scores(space: FeatureSpace, images: np.ndarray, n_classes: int) -> dict[str, float]:
     """The five feature-space figures of ``images`` against the space's real reference."""
-    generated = space.features(images)
-    precision, recall = precision_recall(space.reference_features, generated, space.k,
-                                         space.reference_radii)
-    shares = class_histogram(space.predict(images), n_classes)
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread: the matrices are small, and threaded BLAS on a busy machine spins.
+    with threadpool_limits(limits=1, user_api="blas"):
+        generated = space.features(images)
+        precision, recall = precision_recall(space.reference_features, generated, space.k,
+                                             space.reference_radii)
+        shares = class_histogram(space.predict(images), n_classes)
+        distance = frechet_distance(space.reference_features, generated)
     present = shares[shares > 0]
     return {
-        "frechet_distance": frechet_distance(space.reference_features, generated),
+        "frechet_distance": distance,
         "precision": precision,
         "recall": recall,
         "class_coverage": float(np.mean(shares >= COVERAGE_SHARE / n_classes)),

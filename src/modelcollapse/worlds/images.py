@@ -154,6 +154,15 @@ class ImageWorld:
         return self.held_out_images
 
 
+@cache
+def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits, pixels scaled to [0, 1], read once per process."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return digits.data / 16.0, digits.target
+
+
 def digits_images(test_fraction: float = 0.3) -> ImageWorld:
     """scikit-learn's bundled 8×8 digits (1,797 images), pixels scaled to [0, 1].
 
@@ -167,10 +176,7 @@ def digits_images(test_fraction: float = 0.3) -> ImageWorld:
     """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction}")
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    images, labels = digits.data / 16.0, digits.target
+    images, labels = _digits_arrays()
     order = np.random.default_rng(np.random.SeedSequence(SPLIT)).permutation(len(labels))
     n_test = round(test_fraction * len(labels))
     test, train = order[:n_test], order[n_test:]
