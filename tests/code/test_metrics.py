@@ -71,7 +71,7 @@ def test_recurrence_across_chains_and_gaps():
 
 
 NON_ASCII = ("import os\n"
-             "café = 'naïve – “quoted” ☃'; p = os.pathh.join(café)\r\n"
+             "café = 'naïve — ☃ — 漢字'; p = os.pathh.join(café)\r\n"
              "from ünïcode_pkg_zz import thing\n"
              "s = '<script>alert(1)</script>'\n"
              "def f():\n    return os.makedirs('d', exst_ok=True)\n")

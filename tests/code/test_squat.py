@@ -85,7 +85,8 @@ def test_index_equals_naive_scan_on_random_and_adversarial_names(registry, index
     adversarial = [edits(top[int(rng.integers(len(top)))], int(rng.integers(1, 4)), rng)
                    for _ in range(150)]
     adversarial += ["a", "ab", "", "-", "--", "x" * 40, "py", "aws", "boto", "six0", "sx",
-                    "requests-", "reqeusts", "nmupy", "pandsa", "djnago", "colorama-"]
+                    "requests-", "reqeusts", "nmupy", "pandsa", "djnago", "colorama-",
+                    "réquests", "nümpy", "☃", "boto3" + "x" * 60]
     random_names = ["".join(rng.choice(list("abcdefghij-"), int(rng.integers(1, 9))))
                     for _ in range(60)]
     names = [n for n in adversarial + random_names if registry.distribution(n) is None]
