@@ -15,6 +15,9 @@ SHIPPED = sorted((Path(__file__).parents[2] / "experiments").glob("*.toml"))
 # tiny run takes seconds; the files themselves keep laptop-sized settings.
 SMALLER = {
     "code-web-scrape": ["samples=150", "world.max_units=400"],
+    "ngram-policies": ["samples=100"],
+    "ngram-decoding": ["samples=100"],
+    "ngram-long": ["samples=100"],
 }
 
 
