@@ -387,20 +387,23 @@ def train(network: VAENetwork, images: torch.Tensor, generator: torch.Generator,
     optimiser = torch.optim.Adam(network.parameters(), lr=learning_rate)
     n = len(images)
     history = np.empty(epochs)
+    sizes = torch.full(((n + batch_size - 1) // batch_size,), float(batch_size),
+                       device=images.device)
+    sizes[-1] = n - batch_size * (len(sizes) - 1)  # the last batch may be short
     network.train()
     for epoch in range(epochs):
         order = torch.randperm(n, generator=generator, device=images.device)
-        total = torch.zeros((), device=images.device)
+        losses = []
         for start in range(0, n, batch_size):
             batch = images[order[start:start + batch_size]]        # (B, D)
             loss = negative_elbo(network, batch, generator).mean()
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
-            total += loss.detach() * len(batch)
+            losses.append(loss.detach())
         # One check per epoch: a NaN anywhere poisons every later batch, so none is missed,
         # and the loop avoids a device sync per step.
-        history[epoch] = float(total) / n
+        history[epoch] = float(torch.stack(losses) @ sizes) / n
         if not math.isfinite(history[epoch]):
             raise DivergedError(f"the VAE's training loss became {history[epoch]} in epoch "
                                 f"{epoch + 1}: lower learning_rate")
