@@ -19,7 +19,7 @@ from tests.conftest import z_score
 N = 40
 
 
-def _final(policy, drift, *, generations=4, replicates=400, metric="w2", seed=0):
+def _final(policy, drift, *, generations=4, replicates=300, metric="w2", seed=0):
     chain = Chain(gaussian_world(drift=drift), GaussianModel(), policy, n_samples=N,
                   n_generations=generations, metrics=(GaussianMetric(metric),))
     frame = chain.run(replicates, seed=seed)

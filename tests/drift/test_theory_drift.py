@@ -15,7 +15,7 @@ from modelcollapse.theory import drift_mean_error_theory, linear_drift_theory
 from modelcollapse.worlds.gaussian import gaussian_world
 from modelcollapse.worlds.linear import LinearWorld
 
-N, DRIFT, G, R = 20, 0.3, 3, 1000
+N, DRIFT, G, R = 20, 0.3, 3, 800
 
 
 @cache
