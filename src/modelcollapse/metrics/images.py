@@ -35,6 +35,7 @@ from typing import ClassVar
 import numpy as np
 
 from modelcollapse.data import Dataset
+from modelcollapse.worlds.images import as_images
 
 __all__ = [
     "FeatureSpace",
@@ -294,8 +295,6 @@ class GeneratedImageMetrics:
 
     def measure(self, model, world, *, rng: np.random.Generator,  # noqa: D102
                 artifacts=None) -> dict[str, float]:
-        from modelcollapse.worlds.images import as_images
-
         space = feature_space(world)
         n = self.n_generated or len(space.reference)
         images = as_images(model.sample(n, rng=rng).X, world.image_shape,
