@@ -170,7 +170,8 @@ class CodeMetric:
     Parameters
     ----------
     n_items : int, default 100
-        Items sampled from the model per generation.
+        Items sampled from the model per generation, unless the world sets
+        ``measured_items``.
     names_kept : tuple of str
         Figures to record (all of :data:`CODE_METRICS` by default).
     """
@@ -205,9 +206,9 @@ class CodeMetric:
         Without ``replicate`` and ``generation`` (a call outside a chain) the
         recurring share is NaN.
         """
-        X = world.draw_inputs(self.n_items, rng=rng) if getattr(model, "conditional",
-                                                                 False) else None
-        written = model.sample(self.n_items, rng=rng, X=X)
+        n_items = getattr(world, "measured_items", None) or self.n_items
+        X = world.draw_inputs(n_items, rng=rng) if getattr(model, "conditional", False) else None
+        written = model.sample(n_items, rng=rng, X=X)
         sources = [world.decode_item(block) for block in written.X]
         previous = None
         if replicate is not None and generation is not None:
