@@ -116,6 +116,8 @@ class _VariantHasher:
 
     Equal strings always hash alike, so a lookup by hash never misses; the rare
     colliding candidates are dropped when their true distance is checked.
+    Arrays of equal-length strings hash with numpy (the index); single
+    strings with Python integers (a query's few variants), to the same values.
     """
 
     def __init__(self, max_length: int):
@@ -123,6 +125,8 @@ class _VariantHasher:
                                                            dtype=np.uint64)
         self.position = weights[:max_length + 1] | np.uint64(1)
         self.length = weights[max_length + 1:]
+        self._position = [int(w) for w in self.position]
+        self._length = [int(w) for w in self.length]
 
     def __call__(self, codes: np.ndarray) -> np.ndarray:
         """Hashes of equal-length strings as code points, shape (..., L) -> (...)."""
@@ -132,9 +136,10 @@ class _VariantHasher:
                 axis=-1, dtype=np.uint64) + self.length[length]
 
     def of(self, strings) -> np.ndarray:
-        """Hashes of strings of any lengths, in order."""
-        return np.array([self(np.array([ord(c) for c in s], dtype=np.uint64))
-                         if len(s) < len(self.length) else 0 for s in strings], dtype=np.uint64)
+        """Hashes of strings of any lengths up to ``max_length``, in order."""
+        weights, lengths = self._position, self._length
+        return np.array([(sum(map(int.__mul__, map(ord, s), weights)) + lengths[len(s)])
+                         & 0xFFFF_FFFF_FFFF_FFFF for s in strings], dtype=np.uint64)
 
 
 class SquatIndex:

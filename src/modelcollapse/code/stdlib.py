@@ -31,6 +31,12 @@ COMPILED_ALLOWED = frozenset(sys.builtin_module_names) | {
 }
 """C modules whose names are listed with ``dir()``: no Python runs when they load."""
 
+SOMETIMES_DEFINED = {
+    "sys": frozenset({"last_exc", "last_traceback", "last_type", "last_value", "ps1", "ps2",
+                      "tracebacklimit"}),
+}
+"""Documented names a C module defines only in some situations (after an error, interactively)."""
+
 _MODULE_DUNDERS = frozenset({
     "__all__", "__builtins__", "__cached__", "__dict__", "__doc__", "__file__", "__loader__",
     "__name__", "__package__", "__path__", "__spec__",
@@ -167,7 +173,7 @@ class StdlibIndex:
 
     def __init__(self, stdlib_dir: str | Path | None = None):
         self.root = Path(stdlib_dir or sysconfig.get_paths()["stdlib"])
-        self.top_level = frozenset(sys.stdlib_module_names)
+        self.top_level = frozenset(sys.stdlib_module_names) | {"__main__"}
         self._info = lru_cache(maxsize=None)(self._read)
 
     def source_path(self, module: str) -> Path | None:
@@ -285,6 +291,8 @@ class StdlibIndex:
                     keywords = frozenset(p.name for p in parameters
                                          if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
             info.names[name] = Definition("function" if callable(value) else "value", keywords)
+        for name in SOMETIMES_DEFINED.get(module, ()):
+            info.names.setdefault(name, Definition("value"))
         return info
 
     def _bind(self, body: list[ast.stmt], info: ModuleInfo, package: str) -> None:
