@@ -256,6 +256,10 @@ _BY_NAME = {
 }
 
 
+POLICY_LABELS = frozenset(_BY_NAME)
+"""Names whose labels :func:`parse_policy` reads, e.g. ``"fresh-real(0.1)"``."""
+
+
 def parse_policy(text: str) -> Policy:
     """Build a policy from its label, e.g. ``"replace"`` or ``"fresh-real(0.1)"``.
 

@@ -23,6 +23,11 @@ def plot(
         help="ci: 95% band of the mean; quantiles: 2.5-97.5% of replicates.")] = "ci",
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Figure file: .png, .svg or .pdf.")] = None,
+    phase: Annotated[bool, typer.Option(
+        help="Draw the staleness phase diagram instead: which option wins at each drift rate "
+             "and contamination share (a run like experiments/staleness-phase.toml).")] = False,
+    generation: Annotated[int | None, typer.Option(
+        help="With --phase: the generation compared (default: the last).")] = None,
 ) -> None:
     """Draw METRIC of RUN across generations: mean and band per sweep point, theory where known."""
     from modelcollapse.report import plot_run
@@ -34,5 +39,27 @@ def plot(
         raise UsageError(f"--band {band!r}: use ci or quantiles")
     if not output.parent.is_dir():
         raise UsageError(f"-o {output}: the folder {output.parent} does not exist")
-    plot_run(run, metric, output, by=by, band=band)
+    if phase:
+        _plot_phase(run, metric, output, generation)
+    else:
+        plot_run(run, metric, output, by=by, band=band)
     errors.print(f"wrote {output}", highlight=False, soft_wrap=True)
+
+
+def _plot_phase(run: Path, metric: str, output: Path, generation: int | None) -> None:
+    from modelcollapse.experiment.registry import did_you_mean
+    from modelcollapse.experiment.runner import load
+    from modelcollapse.report.phase import is_phase_run, plot_phase_diagram
+
+    frame = load(run)
+    if not is_phase_run(frame):
+        raise UsageError(f"{run}: --phase needs a run that sweeps world.drift and web-scrape "
+                         "shares, like experiments/staleness-phase.toml")
+    metrics = sorted(frame["metric"].unique())
+    if metric not in metrics:
+        raise UsageError(f"--metric {metric!r} is not in this run{did_you_mean(metric, metrics)};"
+                         f" it has: {', '.join(metrics)}")
+    last = int(frame["generation"].max())
+    if generation is not None and not 1 <= generation <= last:
+        raise UsageError(f"--generation {generation}: this run has generations 1 to {last}")
+    plot_phase_diagram(frame, output, metric=metric, generation=generation)

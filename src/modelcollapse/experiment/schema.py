@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from modelcollapse.errors import UsageError
 from modelcollapse.experiment.registry import did_you_mean
-from modelcollapse.policies import parse_policy
+from modelcollapse.policies import POLICY_LABELS, parse_policy
 
 __all__ = [
     "Component",
@@ -58,11 +58,30 @@ def _component(value: Any) -> Any:
 
 
 def _policy(value: Any) -> Any:
-    """Accept policy labels such as ``"fresh-real(0.1)"``."""
+    """Accept policy labels such as ``"fresh-real(0.1)"`` or ``"retrieval(10)"``.
+
+    The data policies of :mod:`modelcollapse.policies` parse their own labels;
+    any other registered policy takes ``name(value)`` as its first setting.
+    """
     if not isinstance(value, str):
         return value
-    policy = parse_policy(value)
-    return {"name": policy.name, **asdict(policy)} if "(" in value else {"name": policy.name}
+    name, _, rest = value.strip().partition("(")
+    name = name.strip()
+    if name in POLICY_LABELS:
+        policy = parse_policy(value)
+        return {"name": policy.name, **asdict(policy)} if rest else {"name": policy.name}
+    from modelcollapse.experiment import builtins  # noqa: F401  (registers the policies)
+    from modelcollapse.experiment.registry import policies
+
+    if name not in policies:
+        raise ValueError(f"unknown policy {name!r}{did_you_mean(name, policies.names())}")
+    if not rest:
+        return {"name": name}
+    if not rest.endswith(")") or not policies.parameters(name):
+        raise ValueError(f"policy {value!r} is malformed; write e.g. 'retrieval(10)', or "
+                         "give its settings as a table")
+    first = next(iter(policies.parameters(name)))
+    return {"name": name, first: _literal(rest[:-1].strip())}
 
 
 class Experiment(BaseModel):

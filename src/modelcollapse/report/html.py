@@ -10,9 +10,11 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from modelcollapse.experiment.runner import load
 from modelcollapse.experiment.sweep import build_chain
 from modelcollapse.plots import plot_curves, plot_metric
 from modelcollapse.report.keepsakes import artifact_section
+from modelcollapse.report.phase import is_phase_run, plot_phase_diagram
 from modelcollapse.report.runs import RunView
 from modelcollapse.report.theory import theory_overlay
 from modelcollapse.worlds import RegressionWorld
@@ -168,6 +170,21 @@ def _regression_gallery(view: RunView) -> str:
             f"G/4, G/2 and G against the truth.</p><div class='gallery'>{''.join(panels)}</div>")
 
 
+def _phase_section(view: RunView, metric: str) -> str:
+    """The staleness phase diagram, for runs that sweep drift against web-scrape shares."""
+    if not {"world.drift", "policy"} <= set(view.experiment.sweep):
+        return ""
+    frame = load(view.path)
+    if not is_phase_run(frame):
+        return ""
+    image = _png(plot_phase_diagram, frame, metric=metric)
+    return ("<h2>Which option wins where</h2><figure>"
+            f"{image}<figcaption>Left: the option with the lowest mean {_e(metric)} at the last "
+            "generation, per drift rate and model-written share of the scrape (hatched: a lead "
+            "under two standard errors). Right: each option's error against the drift rate."
+            "</figcaption></figure>")
+
+
 def _provenance(view: RunView) -> str:
     record = view.record
     rows = [("experiment", view.name), ("run directory", str(view.path)),
@@ -190,6 +207,7 @@ def _run_section(view: RunView, band: str) -> str:
     return (f"<h1>{_e(view.name)}</h1><p class='lead'>{_e(description)}</p>"
             f"{_completeness(view)}<h2>What was run</h2>{_what_was_run(view)}"
             f"<h2>Key numbers</h2>{''.join(_key_numbers(view, m) for m in headline)}"
+            f"{_phase_section(view, headline[0])}"
             f"<h2>Metrics by generation</h2>{_metric_figures(view, band)}"
             f"{_regression_gallery(view)}{artifact_section(view)}{_provenance(view)}")
 

@@ -49,6 +49,11 @@ class DigitsWorld:
         test, train = order[:n_test], order[n_test:]
         return X[train], y[train], X[test], y[test]
 
+    @property
+    def supply(self) -> int:
+        """Distinct real training images: budgets beyond it would only repeat them."""
+        return len(self._split[1])
+
     def sample(self, n: int, *, rng: np.random.Generator) -> Dataset:
         """``n`` labelled training images drawn without replacement (with, past the pool)."""
         X, y, _, _ = self._split

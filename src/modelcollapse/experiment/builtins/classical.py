@@ -39,9 +39,12 @@ DEFAULT_METRICS = {
 
 
 @worlds.register("cosine")
-def _cosine(noise: float = 0.1, n_grid: int = 100):
-    """X ~ U[0, 1], y = cos(1.5πx) + N(0, noise²), errors on ``n_grid`` points."""
-    return cosine_world(noise=noise, n_grid=n_grid)
+def _cosine(noise: float = 0.1, n_grid: int = 100, drift: float = 0.0):
+    """X ~ U[0, 1], y = cos(1.5πx) + N(0, noise²), errors on ``n_grid`` points.
+
+    With ``drift`` > 0 the curve slides right by ``drift`` every generation.
+    """
+    return cosine_world(noise=noise, n_grid=n_grid, drift=drift)
 
 
 worlds.register("gaussian")(gaussian_world)
