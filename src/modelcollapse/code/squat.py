@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -99,6 +100,7 @@ class SquatMatch:
     rank: int
 
 
+@lru_cache(maxsize=256)
 def _keep_patterns(length: int, max_deleted: int) -> list[np.ndarray]:
     """For each number of deletions d ≤ ``max_deleted``: the kept positions, shape (P_d, L − d)."""
     patterns = []
@@ -116,8 +118,6 @@ class _VariantHasher:
 
     Equal strings always hash alike, so a lookup by hash never misses; the rare
     colliding candidates are dropped when their true distance is checked.
-    Arrays of equal-length strings hash with numpy (the index); single
-    strings with Python integers (a query's few variants), to the same values.
     """
 
     def __init__(self, max_length: int):
@@ -125,8 +125,6 @@ class _VariantHasher:
                                                            dtype=np.uint64)
         self.position = weights[:max_length + 1] | np.uint64(1)
         self.length = weights[max_length + 1:]
-        self._position = [int(w) for w in self.position]
-        self._length = [int(w) for w in self.length]
 
     def __call__(self, codes: np.ndarray) -> np.ndarray:
         """Hashes of equal-length strings as code points, shape (..., L) -> (...)."""
@@ -134,12 +132,6 @@ class _VariantHasher:
         with np.errstate(over="ignore"):
             return (codes.astype(np.uint64) * self.position[:length]).sum(
                 axis=-1, dtype=np.uint64) + self.length[length]
-
-    def of(self, strings) -> np.ndarray:
-        """Hashes of strings of any lengths up to ``max_length``, in order."""
-        weights, lengths = self._position, self._length
-        return np.array([(sum(map(int.__mul__, map(ord, s), weights)) + lengths[len(s)])
-                         & 0xFFFF_FFFF_FFFF_FFFF for s in strings], dtype=np.uint64)
 
 
 class SquatIndex:
@@ -187,7 +179,9 @@ class SquatIndex:
         name = normalize(name)
         if len(name) > self._longest + self.max_distance:  # too long to be near any package
             return []
-        keys = self._hash.of(deletions(name, self.max_distance))
+        codes = np.fromiter(map(ord, name), dtype=np.uint64, count=len(name))
+        keys = np.concatenate([self._hash(codes[keep]).ravel()
+                               for keep in _keep_patterns(len(name), self.max_distance)])
         left = np.searchsorted(self._hashes, keys, side="left")
         right = np.searchsorted(self._hashes, keys, side="right")
         candidates = {int(n) for a, b in zip(left, right, strict=True) if b > a

@@ -99,14 +99,14 @@ def _units_of(source: str, max_chars: int) -> list[tuple[str, str]]:
     return units
 
 
-@lru_cache(maxsize=4)
-def stdlib_units(root: str | None = None, held_out_every: int = 10, max_chars: int = 2000
-                 ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    """(training, held-out) units of the standard library as (name, text) pairs.
+_LONGEST_UNIT = 20_000
+"""Characters of the longest unit read at all (far beyond any block size)."""
 
-    Every ``held_out_every``-th ``.py`` file in sorted path order is held out;
-    units longer than ``max_chars`` characters are left out.
-    """
+
+@lru_cache(maxsize=2)
+def _library_units(root: str | None, held_out_every: int
+                   ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """Every unit of the library up to :data:`_LONGEST_UNIT`, read once per process."""
     base = Path(root or sysconfig.get_paths()["stdlib"])
     files = sorted(p for p in base.rglob("*.py")
                    if not _SKIPPED_DIRECTORIES & set(p.relative_to(base).parts[:-1]))
@@ -117,8 +117,20 @@ def stdlib_units(root: str | None = None, held_out_every: int = 10, max_chars: i
         except (UnicodeDecodeError, OSError):
             continue
         (held_out if number % held_out_every == held_out_every - 1 else train).extend(
-            _units_of(source, max_chars))
+            _units_of(source, _LONGEST_UNIT))
     return tuple(train), tuple(held_out)
+
+
+def stdlib_units(root: str | None = None, held_out_every: int = 10, max_chars: int = 2000
+                 ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """(training, held-out) units of the standard library as (name, text) pairs.
+
+    Every ``held_out_every``-th ``.py`` file in sorted path order is held out;
+    units longer than ``max_chars`` characters are left out.
+    """
+    train, held_out = _library_units(root, held_out_every)
+    return (tuple(u for u in train if len(u[1]) <= max_chars),
+            tuple(u for u in held_out if len(u[1]) <= max_chars))
 
 
 def _spread(units, limit: int | None):
