@@ -264,11 +264,11 @@ class HFCausalLM:
             try:
                 net = transformers.AutoModelForCausalLM.from_pretrained(
                     Path(self.path).expanduser(), local_files_only=True, trust_remote_code=False,
-                    use_safetensors=True, dtype=torch.float32)
+                    use_safetensors=True)
             except (OSError, ValueError) as error:
                 raise UsageError(f"hf checkpoint {self.path!r} cannot be loaded: {error}") \
                     from None
-            self._start["net"] = net.eval()
+            self._start["net"] = net.float().eval()  # fine-tuned in full precision
         return copy.deepcopy(self._start["net"]).to(device)
 
     def fit(self, data: Dataset, *, rng: np.random.Generator) -> HFCausalLM:
