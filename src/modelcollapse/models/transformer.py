@@ -221,9 +221,9 @@ def _window_start(length: int, start: int, context: int) -> int:
     """Where the window over a sequence of ``length`` tokens begins.
 
     The model reads the start token plus ``seq[start:length]``, at most
-    ``context - 1`` tokens. A prompt longer than that is cut to its last
-    ``context - 1`` tokens; once the window is full it slides to keep the last
-    ``(context - 1) // 2``.
+    ``context - 1`` tokens. Once the window is full it slides to keep the last
+    ``(context - 1) // 2``. (A prompt longer than the window is first cut to its
+    last ``context - 1`` tokens by :meth:`_Writer.start`.)
     """
     room = context - 1
     if length - start <= room:
