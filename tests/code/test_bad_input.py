@@ -93,3 +93,13 @@ def test_own_registry_snapshot(tmp_path):
     assert not registry.is_real("requests") and registry.is_real("os")
     verdict = StaticVerifier(registry=registry).verify("import gamma, requests")
     assert [f.name for f in verdict.findings] == ["requests"]
+
+
+def test_broken_items_count_their_checked_lines(verifier):
+    sources = ["import numpyy\nimport os\nx = (", "import os\nos.getcwd()", "def (\n"]
+    figures = code_figures(sources, verifier=verifier).figures
+    assert figures["parse_rate"] == pytest.approx(1 / 3)
+    assert figures["pass_rate"] == pytest.approx(1 / 3)
+    assert figures["hallucinated_import_rate"] == pytest.approx(1 / 3)   # numpyy of 3 imports
+    assert figures["checked_line_share"] == pytest.approx(4 / 6)
+    assert figures["invented_packages"] == 1

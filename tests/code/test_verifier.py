@@ -108,3 +108,26 @@ def test_the_verifier_parses_stdlib_source_cleanly(verifier):
     source = (Path(sysconfig.get_paths()["stdlib"]) / "textwrap.py").read_text()
     verdict = verifier.verify(source)
     assert verdict.parsed and verdict.findings == (), kinds(verdict)
+
+
+def test_lines_before_a_syntax_error_are_still_checked(verifier):
+    source = ("import reqeusts\nimport os\n\n"
+              "def f(path):\n"
+              "    if os.path.existz(path):\n"        # a block opened just before the error
+              "        return open(path, 'r\n"        # broken off mid-string
+              "    x = 1\n")
+    verdict = verifier.verify(source)
+    assert verdict.status == "syntax-error" and not verdict.passes and verdict.checked
+    assert verdict.checked_lines == 2     # the imports: the open blocks cannot stand alone
+    assert kinds(verdict) == [("import", "reqeusts")]
+    assert verdict.imports == 2
+
+
+def test_a_source_broken_on_its_first_line_is_not_checked(verifier):
+    verdict = verifier.verify("import reqeusts (\nimport numpyy\n")
+    assert verdict.status == "syntax-error" and not verdict.checked
+    assert verdict.findings == () and verdict.imports == 0
+
+
+def test_a_whole_parsed_source_counts_every_line(verifier):
+    assert verifier.verify("import os\n\nx = os.sep\n\n\n").checked_lines == 3

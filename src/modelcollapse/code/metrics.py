@@ -8,7 +8,9 @@ position of every invented name (for a report to highlight, escaped).
 
 Hallucinated imports are counted as Spracklen et al. (2025) count hallucinated
 packages: an import naming no real package or module, over all imports that
-name one (relative imports excluded).
+name one (relative imports excluded). Invented names are counted in all
+checked code: whole items that parse, and the lines before the syntax error
+of those that do not (:class:`~modelcollapse.code.verifier.Verdict`).
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ __all__ = ["CODE_METRICS", "CodeMetric", "code_figures", "default_squat_index",
 CODE_METRICS = {
     "parse_rate": "share of generated items that parse as Python",
     "pass_rate": "share that parse and invent nothing (what a static verifier keeps)",
-    "hallucinated_import_rate": "invented imports over all non-relative imports (Spracklen)",
+    "hallucinated_import_rate": "invented imports over all non-relative imports in checked "
+                                "code (Spracklen)",
     "invented_attribute_rate": "invented attributes over checked stdlib attribute reads",
     "invented_keyword_rate": "invented keywords over checked stdlib-call keywords",
+    "checked_line_share": "share of generated lines checked (all lines of items that parse, "
+                          "the lines before the error of those that do not)",
     "invented_packages": "distinct invented top-level package names",
     "invented_names": "distinct invented names of every kind (imports, attributes, keywords)",
     "recurring_invented_share": "share of this generation's distinct invented names that the "
@@ -58,8 +63,13 @@ def default_squat_index(top: int = SQUAT_TOP) -> SquatIndex:
     return SquatIndex(default_verifier().registry, top=top)
 
 
-def used_names(source: str) -> Counter:
-    """How often each identifier appears in a parsable source (names, attributes, definitions)."""
+def used_names(source: str, lines: int | None = None) -> Counter:
+    """How often each identifier appears in a parsable source (names, attributes, definitions).
+
+    ``lines``: only the first ``lines`` lines (a broken source's checked prefix).
+    """
+    if lines is not None:
+        source = "\n".join(LINE_BREAK.split(source)[:lines])
     counts: Counter = Counter()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Name):
@@ -69,6 +79,13 @@ def used_names(source: str) -> Counter:
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             counts[node.name] += 1
     return counts
+
+
+def _line_count(source: str | bytes) -> int:
+    """Lines of a source as the verifier counts them (trailing blank lines aside)."""
+    if isinstance(source, bytes | bytearray):
+        source = bytes(source).decode("utf-8", errors="replace")
+    return len(LINE_BREAK.split(source.rstrip())) if source.strip() else 0
 
 
 def _rate(part: int, whole: int) -> float:
@@ -116,9 +133,9 @@ def code_figures(sources: list[str | bytes], *, verifier: StaticVerifier | None 
     """
     verifier = verifier or default_verifier()
     verdicts = [verifier.verify(source) for source in sources]
-    parsed = [v for v in verdicts if v.parsed]
-    invented = Counter(f.name for v in parsed for f in v.findings)
-    packages = Counter(name for v in parsed for name in _invented_packages(v, verifier))
+    checked = [v for v in verdicts if v.checked]
+    invented = Counter(f.name for v in checked for f in v.findings)
+    packages = Counter(name for v in checked for name in _invented_packages(v, verifier))
     squattable = []
     if packages:
         squat_index = squat_index or default_squat_index()
@@ -129,18 +146,20 @@ def code_figures(sources: list[str | bytes], *, verifier: StaticVerifier | None 
         squattable.sort(key=lambda s: (-s["count"], s["rank"], s["name"]))
 
     def total(attribute: str) -> int:
-        return sum(getattr(v, attribute) for v in parsed)
+        return sum(getattr(v, attribute) for v in checked)
 
     def found(kind: str) -> int:
-        return sum(len(v.invented(kind)) for v in parsed)
+        return sum(len(v.invented(kind)) for v in checked)
 
     n = len(verdicts)
     figures = {
-        "parse_rate": _rate(len(parsed), n),
+        "parse_rate": _rate(sum(v.parsed for v in verdicts), n),
         "pass_rate": _rate(sum(v.passes for v in verdicts), n),
         "hallucinated_import_rate": _rate(found("import"), total("imports")),
         "invented_attribute_rate": _rate(found("attribute"), total("attributes")),
         "invented_keyword_rate": _rate(found("keyword"), total("keywords")),
+        "checked_line_share": _rate(sum(v.checked_lines for v in verdicts),
+                                    sum(_line_count(source) for source in sources)),
         "invented_packages": float(len(packages)),
         "invented_names": float(len(invented)),
         "recurring_invented_share": (_rate(len(set(invented) & previous), len(invented))
@@ -151,8 +170,9 @@ def code_figures(sources: list[str | bytes], *, verifier: StaticVerifier | None 
     if stale is not None:
         uses = Counter()
         for source, verdict in zip(sources, verdicts, strict=True):
-            if verdict.parsed:
-                uses.update(used_names(source if isinstance(source, str) else source.decode()))
+            if verdict.checked:
+                text = source if isinstance(source, str) else source.decode()
+                uses.update(used_names(text, None if verdict.parsed else verdict.checked_lines))
         n_stale = sum(uses[name] for name in stale)
         figures["stale_name_rate"] = _rate(n_stale, n_stale + sum(uses[n] for n in current))
     return CodeFigures(figures, invented, squattable, verdicts)

@@ -13,6 +13,12 @@ never executes, compiles to bytecode or imports it. What it checks:
 
 Relative imports (``from . import x``) name no package and are counted apart.
 Third-party packages are checked by name only: their source is not read.
+
+A source with a syntax error is not *parsed*, but the complete lines before
+the error usually are (generated code often breaks off mid-function): those
+lines are checked too and reported as ``checked_lines``, so an invented
+import at the top of a broken item still counts, as Spracklen et al. count
+package names in code whether or not it runs.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from modelcollapse.code.registry import PackageRegistry, default_registry
@@ -33,6 +39,9 @@ MAX_CHARS = 200_000
 
 STATUSES = ("ok", "empty", "undecodable", "too-large", "syntax-error")
 """How a source ended: parsed (``ok``), or why it could not be."""
+
+SALVAGE_ATTEMPTS = 8
+"""Shorter prefixes tried before a broken source is given up (each one a parse)."""
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 """Line ends as Python's tokenizer counts them (``str.splitlines`` also splits on \\x0c …)."""
@@ -68,7 +77,7 @@ class Verdict:
     Parameters
     ----------
     status : str
-        One of :data:`STATUSES`; only ``"ok"`` sources were checked further.
+        One of :data:`STATUSES`; ``"ok"`` sources were checked whole.
     imports : int
         Imports naming a package or module (``import a, b`` counts two;
         ``from a import b`` one); relative imports are not counted.
@@ -82,6 +91,10 @@ class Verdict:
         Every invented import, attribute and keyword.
     message : str
         Why a source did not parse (empty when it did).
+    checked_lines : int
+        Lines checked: all of a parsed source; of a ``"syntax-error"`` one, the
+        longest prefix of whole lines that parses (0 if none does). The counts
+        and findings above cover these lines.
     """
 
     status: str
@@ -91,6 +104,12 @@ class Verdict:
     keywords: int = 0
     findings: tuple[Finding, ...] = ()
     message: str = ""
+    checked_lines: int = 0
+
+    @property
+    def checked(self) -> bool:
+        """Whether any of the source was checked (parsed whole, or a prefix of it)."""
+        return self.checked_lines > 0
 
     @property
     def parsed(self) -> bool:
@@ -160,14 +179,16 @@ class StaticVerifier:
         if len(source) > self.max_chars:
             return Verdict("too-large", message=f"{len(source)} characters, more than the "
                                                 f"{self.max_chars} the verifier parses")
-        try:
-            with warnings.catch_warnings():  # generated code's odd literals are not our warnings
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-            # ValueError: NUL bytes; RecursionError/MemoryError: absurdly deep nesting.
-            return Verdict("syntax-error", message=f"{type(error).__name__}: {error}")
-        return self._check(tree, source)
+        tree = _parse(source)
+        if isinstance(tree, ast.Module):
+            return replace(self._check(tree, source),
+                           checked_lines=len(LINE_BREAK.split(source.rstrip())))
+        message = f"{type(tree).__name__}: {tree}"
+        prefix, lines = _parsable_prefix(source, tree)
+        if prefix is None:
+            return Verdict("syntax-error", message=message)
+        return replace(self._check(prefix, source), status="syntax-error", message=message,
+                       checked_lines=lines)
 
     def _check(self, tree: ast.Module, source: str) -> Verdict:
         scope = _Scope()
@@ -295,6 +316,41 @@ class StaticVerifier:
                 findings.append(Finding(
                     "keyword", f"{written}({keyword.arg}=)", keyword.lineno,
                     keyword.col_offset, keyword.col_offset + _width(keyword.arg)))
+
+
+def _parse(source: str) -> ast.Module | Exception:
+    """The syntax tree of ``source``, or the error that stopped the parser."""
+    try:
+        with warnings.catch_warnings():  # generated code's odd literals are not our warnings
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        # ValueError: NUL bytes; RecursionError/MemoryError: absurdly deep nesting.
+        return error
+
+
+def _parsable_prefix(source: str, error: Exception) -> tuple[ast.Module | None, int]:
+    """The tree of the longest prefix of whole lines before ``error`` that parses, and its lines.
+
+    Cuts before the error's line, then before each new error's line (a block
+    opened just before the cut fails too), at most :data:`SALVAGE_ATTEMPTS` times.
+    """
+    lines = LINE_BREAK.split(source)
+    for _ in range(SALVAGE_ATTEMPTS):
+        lineno = getattr(error, "lineno", None)
+        if not lineno or lineno <= 1:
+            return None, 0
+        cut = min(lineno - 1, len(lines))
+        while cut and not lines[cut - 1].strip():
+            cut -= 1
+        if not cut:
+            return None, 0
+        lines = lines[:cut]
+        tree = _parse("\n".join(lines))
+        if isinstance(tree, ast.Module):
+            return tree, cut
+        error = tree
+    return None, 0
 
 
 def _width(name: str) -> int:
