@@ -244,3 +244,15 @@ def test_replace_collapses_the_images_and_accumulate_does_not():
     last = {name: frame.xs(3, level="generation") for name, frame in frames.items()}
     assert (last["replace"]["class_coverage"] <= 0.5).all()
     assert (last["accumulate"]["class_coverage"] >= 0.8).all()
+
+
+def test_experiment_files_name_the_family_and_get_its_default_metrics():
+    from modelcollapse.experiment.schema import parse_experiment
+    from modelcollapse.experiment.sweep import build_chain
+
+    experiment = parse_experiment({"name": "x", "world": "digits-images",
+                                   "model": {"name": "vae", "epochs": 3, "device": "cpu"}})
+    chain = build_chain(experiment)
+    assert chain.model.image_shape == (8, 8) and chain.model.epochs == 3
+    assert chain.metric_names() == ["frechet_distance", "precision", "recall", "class_coverage",
+                                    "class_entropy", "latent_spread", "held_out_elbo"]

@@ -161,10 +161,11 @@ class VAE:
         (:func:`default_width`).
     likelihood : {"bernoulli", "gaussian"}, default "bernoulli"
         Decoder likelihood of the pixels.
-    epochs : int, default 20
-        Passes over the training set.
-    batch_size : int, default 64
-    learning_rate : float, default 1e-3
+    epochs : int, default 50
+        Passes over the training set. Fewer leave the VAE undertrained: it
+        then ignores its latent and decodes one blurred mean image.
+    batch_size : int, default 100
+    learning_rate : float, default 2e-3
         Adam's step size.
     output : {"mean", "sample"}, default "mean"
         What :meth:`sample` returns for each decoded latent: the decoder mean
@@ -191,9 +192,9 @@ class VAE:
     latent_dim: int = 8
     width: int | None = None
     likelihood: str = "bernoulli"
-    epochs: int = 20
-    batch_size: int = 64
-    learning_rate: float = 1e-3
+    epochs: int = 50
+    batch_size: int = 100
+    learning_rate: float = 2e-3
     output: str = "mean"
     device: str = "cpu"
     threads: int | None = 1

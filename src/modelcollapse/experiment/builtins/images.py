@@ -24,7 +24,7 @@ metrics.register("held_out_elbo")(HeldOutELBO)
 
 @models.register("vae")
 def _vae(latent_dim: int = 8, width: int | None = None, likelihood: str = "bernoulli",
-         epochs: int = 20, batch_size: int = 64, learning_rate: float = 1e-3,
+         epochs: int = 50, batch_size: int = 100, learning_rate: float = 2e-3,
          output: str = "mean", device: str = "cpu", threads: int | None = 1):
     """A VAE on the world's images (MLP encoder and decoder; PyTorch)."""
     from modelcollapse.models.vae import VAE
