@@ -59,3 +59,16 @@ def test_code_chain_runs_and_records_every_figure(world):
     assert parse.between(0, 1).all()
     stale = frame[(frame.metric == "stale_name_rate") & (frame.generation == 1)].value
     assert not (stale > 0).any()      # nothing is renamed yet (NaN: no API name used)
+
+
+def test_api_names_are_unambiguous(world):
+    import builtins
+
+    assert len(world.api) >= 50
+    assert not world.api & set(dir(builtins)) and not world.api & set(dir(str))
+    methods = {line.split("def ", 1)[1].split("(")[0] for unit in world.train_units
+               for line in unit.splitlines() if line.startswith((" ", "\t"))
+               and line.lstrip().startswith("def ")}
+    assert not world.api & methods     # renaming a method name would rewrite unrelated calls
+    later = world.at(3)
+    assert all(f"{name}_v" in later.renames[name] for name in later.stale_names)

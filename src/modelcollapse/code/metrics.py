@@ -51,6 +51,7 @@ CODE_METRICS = {
 SQUAT_TOP = 15_000
 """Packages an attacker would imitate: all ranked ones in the shipped snapshot."""
 
+
 @cache
 def default_verifier() -> StaticVerifier:
     """One verifier per process: its stdlib index caches every module it has read."""

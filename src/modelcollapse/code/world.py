@@ -11,16 +11,21 @@ Whole modules are held out (every k-th file in sorted order), so held-out
 units come from code the model never saw.
 
 API drift: with ``drift`` > 0, generation g's world (:meth:`CodeWorld.at`)
-has renamed a share ``drift`` of the remaining original API functions (public
-top-level function names) at each generation 2 … g, ``name`` becoming
-``name_v<h>`` at generation h, and every unit rewritten accordingly.
+has renamed a share ``drift`` of the remaining original API functions at each
+generation 2 … g, ``name`` becoming ``name_v<h>`` at generation h, and every
+unit rewritten accordingly. The API is the public top-level functions whose
+name means only them: defined once, not a builtin (``input``) nor a method
+of a builtin type (``split``) nor of a class anywhere in the corpus
+(``write``), since a rename rewrites every use of the word.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import sysconfig
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -329,6 +334,24 @@ def code_world(tokenizer: str = "bpe", vocab_size: int = 1000, block_size: int =
                   None if measured_items is None else int(measured_items))
 
 
+_BUILTIN_TYPES = (str, bytes, bytearray, list, tuple, dict, set, frozenset, int, float, object)
+_INNER_DEF = re.compile(r"^[ \t]+(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def _api_names(units) -> frozenset[str]:
+    """Public top-level function names that can be renamed everywhere without hitting others."""
+    defined = Counter(name for name, _ in units)
+    ambiguous = {name for _, text in units for name in _INNER_DEF.findall(text)}
+    ambiguous.update(dir(builtins), *(dir(kind) for kind in _BUILTIN_TYPES))
+    return frozenset(name for name, text in units
+                     if not name.startswith("_") and defined[name] == 1
+                     and name not in ambiguous and _is_function(text, name))
+
+
+def _is_function(text: str, name: str) -> bool:
+    return re.search(rf"^(?:async\s+)?def\s+{re.escape(name)}\b", text, re.MULTILINE) is not None
+
+
 @lru_cache(maxsize=8)
 def _build(tokenizer: str, vocab_size: int, block_size: int, max_units: int | None,
            held_out_every: int, prompt_size: int, drift: float, drift_seed: int,
@@ -342,8 +365,7 @@ def _build(tokenizer: str, vocab_size: int, block_size: int, max_units: int | No
     held_out = _spread(held_out, None if max_units is None else max(max_units // 5, 10))
     texts = [text for _, text in train]
     coder = build_tokenizer(tokenizer, "\n\n".join(texts) + TERMINATOR, vocab_size)
-    api = frozenset(name for name, text in train
-                    if not name.startswith("_") and text.lstrip().startswith(("def ", "async ")))
+    api = _api_names(train)
     world = CodeWorld("python-stdlib-units", coder, block_size, tuple(texts),
                       tuple(text for _, text in held_out), api, prompt_size, measured_items,
                       drift, drift_seed)
