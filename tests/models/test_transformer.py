@@ -228,3 +228,15 @@ def test_saved_weights_are_safetensors(world, fitted, tmp_path):
     for name, value in fitted.net_.state_dict().items():
         assert torch.equal(state[name], value)
     assert '"init": "scratch"' in (tmp_path / "gen1" / "config.json").read_text()
+
+
+def test_experiment_files_build_it_with_the_text_metrics(world):
+    from modelcollapse.experiment.schema import parse_experiment
+    from modelcollapse.experiment.sweep import build_chain
+
+    chain = build_chain(parse_experiment({
+        "name": "tiny", "world": {"name": "shakespeare", "block_size": 16, "max_chars": 100_000},
+        "model": {"name": "transformer", "n_embd": 32, "n_head": 2, "top_k": 0}}))
+    assert isinstance(chain.model, TransformerLM)
+    assert chain.model.vocab_size == world.tokenizer.vocab_size
+    assert [m.name for m in chain.metrics] == ["held_out_perplexity", "generated_text"]
