@@ -123,3 +123,19 @@ def test_the_metric_refuses_conditional_models_and_non_image_worlds():
         conditional = True
 
     assert not metric.applies(Labeller(WORLD.held_out()), WORLD)
+
+
+def test_latent_spread_is_missing_when_the_reference_encoder_cannot_be_trained():
+    pytest.importorskip("torch", reason="the VAE needs the [torch] extra")
+    from modelcollapse.metrics.images import LatentSpread
+    from modelcollapse.models.vae import VAE
+
+    images, _ = WORLD.labelled_train()
+    fitted = VAE(epochs=1, latent_dim=2, width=16).for_world(WORLD).fit(
+        Dataset.real(images[:100]), rng=np.random.default_rng(0))
+    exploding = VAE(epochs=1, latent_dim=2, width=16, learning_rate=1e6).for_world(WORLD)
+    exploding.network_ = fitted.network_  # a model that fitted once, with settings that diverge
+    value = LatentSpread(n_generated=50).measure(exploding, WORLD, rng=np.random.default_rng(1))
+    assert np.isnan(value["latent_spread"])
+    healthy = LatentSpread(n_generated=50).measure(fitted, WORLD, rng=np.random.default_rng(1))
+    assert healthy["latent_spread"] >= 0

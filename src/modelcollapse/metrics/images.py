@@ -28,7 +28,7 @@ ruler.
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import ClassVar
 
@@ -240,8 +240,8 @@ def reference_vae(model, world):
     same network. Trained on up to :data:`MAX_REFERENCE_IMAGES` real training
     images from a fixed stream.
     """
-    settings = {k: v for k, v in asdict(model).items()
-                if k not in ("network_", "loss_history_", "output", "threads")}
+    settings = {f.name: getattr(model, f.name) for f in fields(model)
+                if f.init and f.name not in ("output", "threads")}
     key = (world.fingerprint, tuple(sorted((k, repr(v)) for k, v in settings.items())))
     if key not in _reference_vaes:
         stream = np.random.default_rng(np.random.SeedSequence(REFERENCE_SEED))
@@ -350,8 +350,14 @@ class LatentSpread:
         return _is_image_generator(model, world) and hasattr(model, "encode")
 
     def measure(self, model, world, *, rng: np.random.Generator) -> dict[str, float]:  # noqa: D102
+        from modelcollapse.models import DegenerateFitError
+
         images = model.sample(self.n_generated, rng=rng).X
-        means = reference_vae(model, world).encode(images)
+        try:
+            reference = reference_vae(model, world)
+        except DegenerateFitError:  # the settings diverge on real data too: no ruler to measure
+            return {self.name: float("nan")}
+        means = reference.encode(images)
         return {self.name: float(np.mean(np.var(means, axis=0)))}
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -352,8 +352,7 @@ class VAE:
         """Write the trained weights and the settings as one safetensors file."""
         from safetensors.torch import save_file
 
-        settings = {k: v for k, v in asdict(self).items()
-                    if k not in ("network_", "loss_history_")}
+        settings = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
         state = {k: v.detach().cpu().contiguous() for k, v in self.network_.state_dict().items()}
         save_file(state, str(path), metadata={"modelcollapse.vae": json.dumps(settings)})
 
