@@ -53,7 +53,7 @@ def test_budget_limits_the_reviews_and_accuracy_sets_the_drop_rate(world, pool):
         dropped.append(figures["code_review_dropped"])
     assert set(reviewed) == {12}
     # Each reviewed item is dropped with chance 0.8 if failing (2/3 of them), 0.2 if passing;
-    # a reviewer who is always right would drop 8 on average, 0.8 away (about 7 standard errors).
+    # a reviewer who is always right would drop 8 on average, 0.8 away (about 6 standard errors).
     expected = 12 * (2 / 3 * 0.8 + 1 / 3 * 0.2)
     standard_error = np.std(dropped, ddof=1) / np.sqrt(len(dropped))
     assert abs(np.mean(dropped) - expected) < 4 * standard_error
