@@ -15,8 +15,9 @@ import pandas as pd
 __all__ = ["COLUMNS", "STATUSES", "frame_from_arrays", "frame_from_rows", "write_parquet"]
 
 COLUMNS = ("replicate", "generation", "metric", "value", "status")
-STATUSES = ("ok", "degenerate")
-"""``degenerate``: the fit of that generation (or an earlier one) had no unique solution."""
+STATUSES = ("ok", "degenerate", "diverged")
+"""``degenerate``: the fit of that generation (or an earlier one) had no unique solution;
+``diverged``: its training loss became NaN or infinite (neural families)."""
 
 
 def _categorical(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:

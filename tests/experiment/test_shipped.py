@@ -18,6 +18,8 @@ SMALLER = {
     "ngram-policies": ["samples=100"],
     "ngram-decoding": ["samples=100"],
     "ngram-long": ["samples=100"],
+    "vae-digits": ["samples=100", "model.epochs=2"],
+    "vae-fashion": ["samples=100", "model.epochs=1", "world.n_train=500", "world.n_held_out=200"],
 }
 
 

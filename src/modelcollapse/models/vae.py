@@ -407,4 +407,8 @@ def train(network: VAENetwork, images: torch.Tensor, generator: torch.Generator,
         if not math.isfinite(history[epoch]):
             raise DivergedError(f"the VAE's training loss became {history[epoch]} in epoch "
                                 f"{epoch + 1}: lower learning_rate")
+    # The last step can still blow the weights up after a finite loss.
+    if not all(bool(torch.isfinite(p).all()) for p in network.parameters()):
+        raise DivergedError("the VAE's weights became non-finite in its last training step: "
+                            "lower learning_rate")
     return history
