@@ -13,8 +13,12 @@ SHIPPED = sorted((Path(__file__).parents[2] / "experiments").glob("*.toml"))
 
 # Smaller settings for experiments whose models train for a while each generation, so the
 # tiny run takes seconds; the files themselves keep laptop-sized settings.
+CODE_TINY = ["samples=60", "world.max_units=200", "world.block_size=96",
+             "world.measured_items=20", "model.temperature=1.0"]
 SMALLER = {
-    "code-web-scrape": ["samples=150", "world.max_units=400"],
+    "code-web-scrape": CODE_TINY,
+    "code-curation": CODE_TINY,
+    "code-api-drift": CODE_TINY,
     "ngram-policies": ["samples=100"],
     "ngram-decoding": ["samples=100"],
     "ngram-long": ["samples=100"],
