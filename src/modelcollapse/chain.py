@@ -50,6 +50,9 @@ class Chain:
     model : object
         Unfitted model with ``fit(data, *, rng)`` and ``sample(n, *, rng, X=None)``;
         every generation fits a fresh copy (``clone()`` if it has one, else a deep copy).
+        A model with ``needs_lineage = True`` is fitted with ``generation=`` and
+        ``first=`` (generation 1's fitted model, ``None`` in generation 1), for
+        models that start from generation 1's weights or play teacher then student.
         A model with ``for_world(world)`` is replaced by what that returns, so it
         can take settings from the world (a vocabulary, an image shape).
     policy : Policy, default Replace()
@@ -257,7 +260,10 @@ class Chain:
                     train, figures = self._curate(train, world, tree, replicate, generation)
             try:
                 fresh = template.clone() if hasattr(template, "clone") else deepcopy(template)
-                model = fresh.fit(train, rng=tree.stream(replicate, generation, Role.FIT))
+                lineage = ({"generation": generation, "first": first}
+                           if getattr(fresh, "needs_lineage", False) else {})
+                model = fresh.fit(train, rng=tree.stream(replicate, generation, Role.FIT),
+                                  **lineage)
             except DegenerateFitError as failure:
                 # The chain cannot go on without a model: the rest is recorded with its status.
                 rows += [(replicate, g, name, np.nan, failure.status)

@@ -72,3 +72,19 @@ def test_api_names_are_unambiguous(world):
     assert not world.api & methods     # renaming a method name would rewrite unrelated calls
     later = world.at(3)
     assert all(f"{name}_v" in later.renames[name] for name in later.stale_names)
+
+
+def test_held_out_perplexity_scores_code_not_padding(world):
+    from modelcollapse.metrics.text import HeldOutPerplexity
+
+    mask = world.held_out_mask
+    assert mask.shape == world.held_out.shape
+    lengths = mask.sum(axis=1)
+    assert (lengths >= 1).all() and (lengths < world.block_size).any()
+    # Every row is the code, then nothing but padding.
+    assert (np.diff(mask.astype(int), axis=1) <= 0).all()
+    model = NGramLM(order=3).for_world(world).fit(Dataset.real(world.train),
+                                                  rng=np.random.default_rng(0))
+    scored = HeldOutPerplexity().measure(model, world)["held_out_perplexity"]
+    everything = float(np.exp(-np.mean(model.log_prob(world.held_out))))
+    assert scored > 1.2 * everything  # padding newlines are easy: counting them flatters

@@ -58,3 +58,9 @@ def test_a_run_without_drift_and_scrapes_is_no_phase_run():
         phase_table(frame)
     with pytest.raises(ValueError, match="no rows of metric 'kl'"):
         phase_table(_frame(ERRORS), metric="kl")
+
+
+
+def test_one_replicate_gives_no_clear_winner():
+    winners = phase_winners(phase_table(_frame(ERRORS, replicates=1)))
+    assert winners["tie"].all()  # no standard error, so no lead can be claimed

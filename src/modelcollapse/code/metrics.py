@@ -230,7 +230,9 @@ class CodeMetric:
         n_items = getattr(world, "measured_items", None) or self.n_items
         X = world.draw_inputs(n_items, rng=rng) if getattr(model, "conditional", False) else None
         written = model.sample(n_items, rng=rng, X=X)
-        sources = [world.decode_item(block) for block in written.X]
+        # A prompted model writes continuations: the item is the real prompt and what follows.
+        items = written.X if X is None else np.concatenate([X, written.X], axis=1)
+        sources = [world.decode_item(block) for block in items]
         previous = None
         if replicate is not None and generation is not None:
             last = self._previous.get(replicate)

@@ -178,14 +178,15 @@ class CodeWorld:
     def _pad_id(self) -> int:
         return int(self.tokenizer.encode("\n")[-1])
 
+    def _encoded(self, units) -> list[np.ndarray]:
+        """Units encoded with the terminator; ones longer than a block are left out."""
+        encoded = (self.tokenizer.encode(self._rewrite(unit) + TERMINATOR) for unit in units)
+        return [ids for ids in encoded if len(ids) <= self.block_size]
+
     def _blocks(self, units) -> np.ndarray:
-        """Units encoded with the terminator, padded with newlines; ones too long are left out."""
-        rows = []
-        for unit in units:
-            ids = self.tokenizer.encode(self._rewrite(unit) + TERMINATOR)
-            if len(ids) <= self.block_size:
-                rows.append(np.pad(ids, (0, self.block_size - len(ids)),
-                                   constant_values=self._pad_id))
+        """Units encoded with the terminator and padded with newlines to a block."""
+        rows = [np.pad(ids, (0, self.block_size - len(ids)), constant_values=self._pad_id)
+                for ids in self._encoded(units)]
         return np.array(rows, dtype=np.int64).reshape(-1, self.block_size)
 
     def _rewrite(self, unit: str) -> str:
@@ -207,6 +208,16 @@ class CodeWorld:
     def held_out(self) -> np.ndarray:
         """Held-out blocks (units of held-out modules), shape (n_held_out, B)."""
         return self._blocks(self.held_out_units)
+
+    @cached_property
+    def held_out_mask(self) -> np.ndarray:
+        """Which positions of :attr:`held_out` are code rather than padding (n_held_out, B).
+
+        Perplexity counts only these: the padding newlines are trivially predictable
+        and would flatter every model.
+        """
+        lengths = np.array([len(ids) for ids in self._encoded(self.held_out_units)], dtype=int)
+        return np.arange(self.block_size) < lengths[:, np.newaxis]
 
     @cached_property
     def train_text(self) -> str:

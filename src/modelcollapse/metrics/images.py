@@ -14,7 +14,7 @@ real training images. In that space:
   neighbour; precision is the share of generated images inside the real
   manifold, recall the share of real images inside the generated one.
 - ``class_coverage`` and ``class_entropy``: the classifier's labels of the
-  generated images; coverage is the share of classes given at least a fifth of
+  generated images; coverage is the share of classes given at least half of
   their fair share (1 / (2 K) of the images), entropy the histogram's entropy
   in nats (log K when the classes are balanced).
 

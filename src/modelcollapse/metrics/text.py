@@ -130,6 +130,9 @@ def _applies(model, world) -> bool:
 class HeldOutPerplexity:
     """Perplexity of the world's held-out real blocks under the model.
 
+    A world whose items are padded to a block (code units) offers
+    ``held_out_mask``; only the positions it marks are scored.
+
     Parameters
     ----------
     max_blocks : int or None, default 1000
@@ -147,9 +150,13 @@ class HeldOutPerplexity:
 
     def measure(self, model, world) -> dict[str, float]:  # noqa: D102
         blocks = world.held_out
+        # Worlds whose items are padded to a block (code units) say which positions count.
+        mask = getattr(world, "held_out_mask", None)
+        mask = np.ones(blocks.shape, dtype=bool) if mask is None else mask
         if self.max_blocks is not None and len(blocks) > self.max_blocks:
-            blocks = blocks[np.linspace(0, len(blocks) - 1, self.max_blocks).astype(int)]
-        return {self.name: float(np.exp(-np.mean(model.log_prob(blocks))))}
+            chosen = np.linspace(0, len(blocks) - 1, self.max_blocks).astype(int)
+            blocks, mask = blocks[chosen], mask[chosen]
+        return {self.name: float(np.exp(-np.mean(model.log_prob(blocks)[mask])))}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, is_dataclass, replace
 
 import numpy as np
 
-from modelcollapse.data import REAL, Dataset
+from modelcollapse.data import Dataset
 
 __all__ = ["Distillation"]
 
@@ -59,9 +59,13 @@ class Distillation:
         """An unfitted copy."""
         return Distillation(self.teacher.clone(), self.student.clone())
 
-    def fit(self, data: Dataset, *, rng: np.random.Generator) -> Distillation:
-        """Fit the teacher on all-real data, the student otherwise."""
-        self.role_ = "teacher" if np.all(data.origin == REAL) else "student"
+    needs_lineage = True
+    """The chain says which generation this is: the teacher is generation 1's model."""
+
+    def fit(self, data: Dataset, *, rng: np.random.Generator, generation: int = 1,
+            first=None) -> Distillation:
+        """Fit the teacher in generation 1 (real data), the student in every later one."""
+        self.role_ = "teacher" if generation == 1 else "student"
         model = self.teacher if self.role_ == "teacher" else self.student
         self.fitted_ = model.clone().fit(data, rng=rng)
         return self

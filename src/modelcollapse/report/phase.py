@@ -103,9 +103,12 @@ def phase_winners(table: pd.DataFrame) -> pd.DataFrame:
             ranked = candidates.sort_values("mean")
             best, second = ranked.iloc[0], ranked.iloc[min(1, len(ranked) - 1)]
             spread = np.hypot(best["se"], second["se"])
-            lead = (second["mean"] - best["mean"]) / spread if spread > 0 else np.inf
+            if not np.isfinite(spread):  # one replicate: no error bar, so no clear winner
+                lead = np.nan
+            else:
+                lead = (second["mean"] - best["mean"]) / spread if spread > 0 else np.inf
             cells.append((drift, share, best["option"], second["option"], lead,
-                          len(ranked) > 1 and lead < TIE_Z))
+                          len(ranked) > 1 and not lead >= TIE_Z))
     return pd.DataFrame(cells, columns=["drift", "share", "winner", "runner_up", "lead_z", "tie"])
 
 
