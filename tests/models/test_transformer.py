@@ -164,18 +164,22 @@ def test_beam_search_with_every_token_finds_the_best_continuation(world, fitted)
 
 def test_generation_1_init_starts_later_generations_from_its_weights(world):
     template = TransformerLM(steps=10, init="generation-1", **SMALL).for_world(world)
+    assert template.needs_lineage and not TransformerLM(**SMALL).needs_lineage
     rng = np.random.default_rng(0)
-    first = template.clone().fit(world.sample(128, rng=rng), rng=rng)
+    first = template.clone().fit(world.sample(128, rng=rng), rng=rng, generation=1, first=None)
     synthetic = Dataset.synthetic(world.sample(128, rng=rng).X, None, 1)
     nudged = template.clone()
     nudged.learning_rate, nudged.steps = 1e-7, 1
-    continued = nudged.fit(synthetic, rng=rng)
-    scratch = TransformerLM(**{**SMALL, "steps": 1, "learning_rate": 1e-7}).for_world(world)
-    scratch = scratch.fit(synthetic, rng=rng)
+    continued = nudged.fit(synthetic, rng=rng, generation=2, first=first)
+    scratch = nudged.clone().fit(synthetic, rng=rng, generation=2, first=None)
     weight = "wte.weight"
     start = first.net_.state_dict()[weight]
     assert torch.allclose(continued.net_.state_dict()[weight], start, atol=1e-5)
     assert not torch.allclose(scratch.net_.state_dict()[weight], start, atol=1e-3)
+    assert continued.net_.wte.weight.data_ptr() != first.net_.wte.weight.data_ptr()
+    frame = Chain(world, template, Replace(), n_samples=64, n_generations=2,
+                  metrics=(TrainLoss(),)).run(n_replicates=1, seed=0)
+    assert list(frame.status) == ["ok", "ok"] and frame.value.notna().all()
 
 
 class TrainLoss:

@@ -18,12 +18,12 @@ same windows, which is what makes the two write identical tokens.
 
 Generation 1 trains from scratch; later generations either train from
 scratch too (``init = "scratch"``) or start from a copy of generation 1's
-weights (``init = "generation-1"``), kept in memory.
+weights (``init = "generation-1"``), which the chain hands over in memory
+(the model then declares ``needs_lineage``).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from collections.abc import Callable
@@ -357,7 +357,6 @@ class TransformerLM:
     vocab_size: int | None = None
     block_size: int | None = None
     tokenizer: object = field(default=None, repr=False, compare=False)
-    _lineage: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("n_layer", "n_head", "n_embd", "batch_size", "sample_batch_size"):
@@ -409,11 +408,15 @@ class TransformerLM:
                              f"{type(world).__name__} has no draw_inputs: set conditional = "
                              "false")
         return replace(self, vocab_size=int(world.tokenizer.vocab_size),
-                       block_size=int(world.block_size), tokenizer=world.tokenizer,
-                       _lineage={})
+                       block_size=int(world.block_size), tokenizer=world.tokenizer)
+
+    @property
+    def needs_lineage(self) -> bool:
+        """Whether the chain must pass generation 1's model to :meth:`fit`."""
+        return self.init == "generation-1"
 
     def clone(self) -> TransformerLM:
-        """An unfitted copy with the same settings (sharing generation 1's weights)."""
+        """An unfitted copy with the same settings."""
         settings = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
         return TransformerLM(**settings)
 
@@ -426,12 +429,20 @@ class TransformerLM:
 
     # --- training -----------------------------------------------------------------------
 
-    def fit(self, data: Dataset, *, rng: np.random.Generator) -> TransformerLM:
+    def fit(self, data: Dataset, *, rng: np.random.Generator, generation: int | None = None,
+            first: TransformerLM | None = None) -> TransformerLM:
         """Train on ``data.X`` blocks (n, B) of token ids.
 
-        A training set of real data only (origin 0) is generation 1: with
-        ``init = "generation-1"`` its final weights become the start of every
-        later generation of this chain.
+        Parameters
+        ----------
+        data : Dataset
+        rng : numpy.random.Generator
+            Initial weights, minibatches and dropout masks.
+        generation : int or None
+            Passed by the chain when ``init = "generation-1"``; unused otherwise.
+        first : TransformerLM or None
+            Generation 1's fitted model (``None`` in generation 1 itself): with
+            ``init = "generation-1"`` training starts from a copy of its weights.
 
         Raises
         ------
@@ -443,13 +454,9 @@ class TransformerLM:
         blocks = self._check_blocks(data.X)
         device = resolve_device(self.device)
         generator = torch_generator(rng, device)
-        first_generation = bool(np.all(data.origin == 0))
         net = GPT(self.network_config(), torch_generator(rng)).to(device)
-        if self.init == "generation-1" and not first_generation:
-            if "state" not in self._lineage:
-                raise ValueError("init = 'generation-1' needs generation 1 (real data only) "
-                                 "to be fitted first")
-            net.load_state_dict(self._lineage["state"])
+        if self.init == "generation-1" and first is not None:
+            net.load_state_dict(first.net_.state_dict())  # copies: generation 1 keeps its own
         net.use_generator(generator)
         targets = torch.as_tensor(blocks, device=device)
         inputs = shifted_inputs(targets, self.vocab_size)
@@ -461,8 +468,6 @@ class TransformerLM:
                                      learning_rate=self.learning_rate,
                                      weight_decay=self.weight_decay, device=device,
                                      autocast=device.type == "cuda")
-        if self.init == "generation-1" and first_generation:
-            self._lineage["state"] = copy.deepcopy(net.state_dict())
         self.net_ = net.eval()
         return self
 
@@ -547,7 +552,7 @@ class TransformerLM:
         state = {k: v.detach().cpu().contiguous() for k, v in self.net_.state_dict().items()}
         save_file(state, path / "model.safetensors")
         settings = {f.name: getattr(self, f.name) for f in fields(self)
-                    if f.init and f.name not in ("tokenizer", "_lineage")}
+                    if f.init and f.name != "tokenizer"}
         (path / "config.json").write_text(json.dumps(
             {"model": settings, "network": asdict(self.network_config())}, indent=2))
 
