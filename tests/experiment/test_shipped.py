@@ -13,6 +13,9 @@ SHIPPED = sorted((Path(__file__).parents[2] / "experiments").glob("*.toml"))
 
 # Smaller settings for experiments whose models train for a while each generation, so the
 # tiny run takes seconds; the files themselves keep laptop-sized settings.
+TRANSFORMER_TINY = ["samples=16", "world.block_size=16", "world.max_chars=20000",
+                    "model.steps=2", "model.n_layer=1", "model.n_embd=16", "model.n_head=2",
+                    "model.threads=1"]
 CODE_TINY = ["samples=60", "world.max_units=200", "world.block_size=96",
              "world.measured_items=20", "model.temperature=1.0"]
 SMALLER = {
@@ -24,7 +27,21 @@ SMALLER = {
     "ngram-long": ["samples=100"],
     "vae-digits": ["samples=100", "model.epochs=2"],
     "vae-fashion": ["samples=100", "model.epochs=1", "world.n_train=500", "world.n_held_out=200"],
+    "transformer-policies": TRANSFORMER_TINY,
+    "transformer-decoding": TRANSFORMER_TINY,
+    "hf-tiny": ["samples=16", "world.block_size=16", "world.prompt_size=8",
+                "world.max_chars=20000", "model.steps=2", "model.threads=1"],
 }
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory):
+    """What `python -m modelcollapse.models.hf build-tiny` writes, smaller, built here."""
+    from modelcollapse.models.hf import build_tiny_checkpoint
+    from modelcollapse.text.corpora import load_corpus
+
+    return build_tiny_checkpoint(tmp_path_factory.mktemp("hf") / "tiny-gpt2",
+                                 load_corpus("shakespeare", 60_000).text, vocab_size=300)
 
 
 def test_there_are_shipped_experiments():
@@ -32,11 +49,16 @@ def test_there_are_shipped_experiments():
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
-def test_shipped_experiment_validates_and_runs_tiny(path, tmp_path):
-    full = load_experiment(path)
+def test_shipped_experiment_validates_and_runs_tiny(path, tmp_path, request):
+    local = []  # hf experiments name a checkpoint the user builds first: build one here
+    if path.stem.startswith("hf-"):
+        checkpoint = request.getfixturevalue("tiny_checkpoint")
+        local = [f"world.tokenizer=hf:{checkpoint}", f"model.path={checkpoint}"]
+    full = load_experiment(path, local)
     assert full.description, "every shipped experiment says what it shows"
     plan(full, str(path))
-    tiny = load_experiment(path, ["generations=3", "replicates=4", *SMALLER.get(path.stem, [])])
+    tiny = load_experiment(path, [*local, "generations=3", "replicates=4",
+                                  *SMALLER.get(path.stem, [])])
     run_experiment(tiny, tmp_path, backend=SerialBackend(), quiet=True)
     frame = load(tmp_path / tiny.name)
     assert frame.generation.max() == 3 and frame.replicate.nunique() == 4
