@@ -31,7 +31,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from modelcollapse.models.transformer import GPT, TransformerLM, cpu_threads, shifted_inputs
+from modelcollapse.models.torch_runtime import cpu_threads
+from modelcollapse.models.transformer import GPT, TransformerLM, shifted_inputs
 from modelcollapse.worlds.text import text_world
 
 

@@ -17,7 +17,7 @@ from modelcollapse.experiment.backends import SerialBackend  # noqa: E402
 from modelcollapse.experiment.runner import load, run_experiment  # noqa: E402
 from modelcollapse.experiment.schema import load_experiment  # noqa: E402
 from modelcollapse.models.hf import HFCausalLM, build_tiny_checkpoint  # noqa: E402
-from modelcollapse.models.transformer import TrainingDiverged  # noqa: E402
+from modelcollapse.models.torch_runtime import DivergedError  # noqa: E402
 from modelcollapse.text.corpora import load_corpus  # noqa: E402
 from modelcollapse.worlds.text import text_world  # noqa: E402
 
@@ -111,7 +111,7 @@ def test_nan_loss_raises_diverged(checkpoint, world):
     model = HFCausalLM(str(checkpoint), steps=20, **{**FAST, "learning_rate": 1e30})
     model = model.for_world(world)
     rng = np.random.default_rng(0)
-    with pytest.raises(TrainingDiverged) as failure:
+    with pytest.raises(DivergedError) as failure:
         model.fit(world.sample(64, rng=rng), rng=rng)
     assert failure.value.status == "diverged"
 
@@ -154,3 +154,12 @@ def test_the_shipped_experiment_runs_on_a_local_checkpoint(checkpoint, tmp_path)
     frame = load(tmp_path / tiny.name)
     assert set(frame.status) == {"ok"} and frame.generation.max() == 2
     assert frame.policy.nunique() == 2 and np.isfinite(frame.value).all()
+
+
+def test_the_world_tokenizes_text_as_the_checkpoint_does(checkpoint, world):
+    from transformers import AutoTokenizer
+
+    theirs = AutoTokenizer.from_pretrained(str(checkpoint), local_files_only=True)
+    text = "To be, or not to be:\n    that is\n\nthe question.\n"
+    assert world.tokenizer.encode(text).tolist() == theirs(text)["input_ids"]
+

@@ -210,8 +210,9 @@ def test_fit_is_repeatable_and_clone_is_unfitted():
 
 @pytest.mark.parametrize(("setting", "message"), [
     ({"smoothing": "good-turing"}, "unknown smoothing"), ({"discount": 1.5}, "discount"),
-    ({"top_p": 0.0}, "top_p"), ({"beams": 0}, "beams"), ({"temperature": 0}, "temperature"),
-    ({"repetition_penalty": 0.5}, "repetition_penalty"), ({"order": 0}, "order"),
+    ({"top_p": 0.0}, "top_p"), ({"beams": 0}, "beams"), ({"temperature": -1}, "temperature"),
+    ({"repetition_penalty": 0.0}, "repetition_penalty"), ({"order": 0}, "order"),
+    ({"beams": 2, "temperature": 0.7}, "beam search is deterministic"),
 ])
 def test_impossible_settings_are_refused(setting, message):
     with pytest.raises(ValueError, match=message):
@@ -259,3 +260,19 @@ def test_lower_temperature_shrinks_the_output_vocabulary_faster(world):
     se = np.sqrt(ratio[1.0].var(ddof=1) / 4 + ratio[0.7].var(ddof=1) / 4)
     assert ratio[1.0].mean() - ratio[0.7].mean() > 4 * se
     assert ratio[0.7].mean() < 0.7
+
+
+
+def test_temperature_zero_is_greedy_and_top_k_zero_is_off():
+    """The keys mean what they mean for the transformer and hf models (one Decoding)."""
+    from modelcollapse.text.decoding import decoding_distribution
+
+    table = fitted().probabilities(training_blocks(3)[:, :2])
+    greedy = decoding_distribution(table, temperature=0)
+    assert (greedy.sum(axis=1) == 1).all() and (greedy.max(axis=1) == 1).all()
+    assert (greedy.argmax(axis=1) == table.argmax(axis=1)).all()
+    np.testing.assert_allclose(decoding_distribution(table, top_k=0),
+                               table / table.sum(axis=1, keepdims=True))
+    written = fitted(temperature=0).sample(3, rng=np.random.default_rng(0))
+    again = fitted(temperature=0).sample(3, rng=np.random.default_rng(1))
+    assert np.array_equal(written.X, again.X)  # greedy ignores the stream

@@ -9,7 +9,8 @@ torch = pytest.importorskip("torch")
 
 from modelcollapse import Chain  # noqa: E402
 from modelcollapse.data import Dataset  # noqa: E402
-from modelcollapse.models.torch_decoding import Decoding, generate, torch_generator  # noqa: E402
+from modelcollapse.models.torch_decoding import Decoding, generate  # noqa: E402
+from modelcollapse.models.torch_runtime import torch_generator  # noqa: E402
 from modelcollapse.models.transformer import TransformerLM, _Writer  # noqa: E402
 from modelcollapse.policies import Replace  # noqa: E402
 from modelcollapse.rng import SeedTree  # noqa: E402
@@ -244,3 +245,13 @@ def test_experiment_files_build_it_with_the_text_metrics(world):
     assert isinstance(chain.model, TransformerLM)
     assert chain.model.vocab_size == world.tokenizer.vocab_size
     assert [m.name for m in chain.metrics] == ["held_out_perplexity", "generated_text"]
+
+
+def test_nothing_to_train_on_ends_the_replicate_not_the_run(world):
+    from modelcollapse.data import Dataset
+    from modelcollapse.models import DegenerateFitError
+
+    model = TransformerLM(steps=2, **SMALL).for_world(world)
+    empty = Dataset.real(np.zeros((0, world.block_size), dtype=np.int64))
+    with pytest.raises(DegenerateFitError, match="no training blocks"):
+        model.fit(empty, rng=np.random.default_rng(0))

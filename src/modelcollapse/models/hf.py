@@ -37,23 +37,23 @@ from torch.nn import functional as F
 
 from modelcollapse.data import Dataset
 from modelcollapse.errors import UsageError
-from modelcollapse.models.torch_decoding import Decoding, generate, torch_generator
-from modelcollapse.models.transformer import (
-    cpu_threads,
-    resolve_device,
-    shifted_inputs,
-    train,
-)
+from modelcollapse.models.regression import DegenerateFitError
+from modelcollapse.models.torch_decoding import Decoding, generate
+from modelcollapse.models.torch_runtime import cpu_threads, resolve_device, torch_generator
+from modelcollapse.models.transformer import shifted_inputs, train
+
+# Nothing is ever fetched: set before transformers or huggingface_hub is first imported, which
+# read it once (local_files_only=True below covers a hub imported earlier by someone else).
+os.environ["HF_HUB_OFFLINE"] = "1"
 
 __all__ = ["HFCausalLM", "build_tiny_checkpoint", "read_checkpoint_config"]
 
-_PROBE = "Shall I compare thee to a summer's day? def f(x): return x ** 2  # 1,234.5!"
+_PROBE = "Shall I compare thee to a summer's day?\ndef f(x):\n    return x ** 2  # 1,234.5!\n\n"
 """Text both tokenizers must split into the same ids for the world to fit the checkpoint."""
 
 
 def _transformers():
-    """Import transformers with the hub switched off."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
+    """Import transformers (the hub is switched off when this module is imported)."""
     import transformers
 
     transformers.logging.disable_progress_bar()  # bars per load and save would flood CI logs
@@ -276,14 +276,19 @@ class HFCausalLM:
 
         Raises
         ------
-        TrainingDiverged
+        DivergedError
             When the loss becomes NaN or infinite.
+        DegenerateFitError
+            When there is nothing to train on.
         """
         blocks = np.asarray(data.X)
-        if blocks.ndim != 2 or len(blocks) == 0 or blocks.min() < 0 \
-                or blocks.max() >= self.vocab_size:
-            raise ValueError(f"expected blocks of ids in [0, {self.vocab_size}), shape (n, B); "
-                             f"got shape {blocks.shape}")
+        if len(blocks) == 0:  # filters can leave nothing: that replicate ends, the run goes on
+            raise DegenerateFitError("no training blocks left to fine-tune on")
+        if blocks.ndim != 2:
+            raise ValueError(f"expected blocks of shape (n, B), got shape {blocks.shape}")
+        if blocks.min() < 0 or blocks.max() >= self.vocab_size:
+            raise ValueError(f"token ids must lie in [0, {self.vocab_size}), the checkpoint's "
+                             f"vocabulary; got ids from {blocks.min()} to {blocks.max()}")
         device = resolve_device(self.device)
         net = self._fresh_network(device)
         targets = torch.as_tensor(blocks.astype(np.int64), device=device)
@@ -322,7 +327,8 @@ class HFCausalLM:
                 chunk = torch.as_tensor(blocks[first:first + self.sample_batch_size],
                                         device=device)
                 logits = net(input_ids=shifted_inputs(chunk, self.bos_id)).logits
-                log_p = torch.log_softmax(logits.double(), dim=-1)  # (n, B, V')
+                # Over the tokenizer's V ids, as sampling is (checkpoints may pad to V' > V).
+                log_p = torch.log_softmax(logits[..., :self.vocab_size].double(), dim=-1)
                 out[first:first + len(chunk)] = log_p.gather(2, chunk.unsqueeze(2)).squeeze(2)
         return out
 

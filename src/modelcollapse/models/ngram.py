@@ -43,8 +43,8 @@ import numpy as np
 from modelcollapse.data import Dataset
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.text.decoding import (
+    Decoding,
     apply_repetition_penalty,
-    check_decoding,
     decoding_distribution,
     sample_rows,
 )
@@ -200,8 +200,8 @@ class NGramLM:
         if self.base_discount is not None and not 0 <= self.base_discount <= 1:
             raise ValueError(f"base_discount must lie in [0, 1] or be None, got "
                              f"{self.base_discount}")
-        check_decoding(self.temperature, self.top_k, self.top_p, self.repetition_penalty,
-                       self.beams)
+        Decoding(self.temperature, self.top_k, self.top_p, self.repetition_penalty,
+                 self.beams)  # checks the settings, with the meaning every model gives them
         if self.vocab_size is not None:
             self._check_vocabulary(self.vocab_size)
 

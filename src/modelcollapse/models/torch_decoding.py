@@ -3,7 +3,8 @@
 A model plugs in through a :class:`Stepper`: it turns a prompt into the logits
 of the next token and then advances one token at a time, keeping whatever
 cache it likes. :func:`generate` drives it with the settings of
-:class:`Decoding`. All randomness comes from a ``torch.Generator`` the caller
+:class:`~modelcollapse.text.decoding.Decoding` (the settings every language
+model shares, with the same meaning). All randomness comes from a ``torch.Generator`` the caller
 seeds from its numpy stream; every step draws exactly one uniform per
 sequence, so a cached and an uncached stepper given the same generator write
 the same tokens.
@@ -11,62 +12,13 @@ the same tokens.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
 import torch
 
-__all__ = ["Decoding", "Stepper", "adjust_logits", "draw", "generate", "torch_generator"]
+from modelcollapse.text.decoding import Decoding
 
-
-@dataclass(frozen=True)
-class Decoding:
-    """How a language model writes tokens.
-
-    Parameters
-    ----------
-    temperature : float, default 1.0
-        Logits are divided by it; 0 means greedy (always the most likely token).
-    top_k : int or None, default None
-        Sample only among the k most likely tokens; 0 or ``None`` turns it off
-        (0 as in Hugging Face's ``generate``, so experiment files can sweep it).
-    top_p : float or None, default None
-        Sample only among the smallest set of most likely tokens whose
-        probabilities add up to at least ``top_p`` (nucleus sampling).
-    repetition_penalty : float, default 1.0
-        CTRL's penalty (Keskar et al. 2019): the logit of every token already in
-        the sequence (prompt included) is divided by it when positive and
-        multiplied by it when negative; 1 leaves logits alone.
-    beams : int, default 1
-        More than 1: deterministic beam search keeping ``beams`` hypotheses per
-        sequence, returning the most likely (temperature, top-k and top-p must
-        stay at their defaults; the repetition penalty still applies).
-    """
-
-    temperature: float = 1.0
-    top_k: int | None = None
-    top_p: float | None = None
-    repetition_penalty: float = 1.0
-    beams: int = 1
-
-    def __post_init__(self) -> None:
-        if not self.temperature >= 0:
-            raise ValueError(f"temperature must be >= 0 (0 is greedy), got {self.temperature}")
-        if self.top_k is not None and (int(self.top_k) != self.top_k or self.top_k < 0):
-            raise ValueError(f"top_k must be an integer >= 1, or 0 or unset for none, "
-                             f"got {self.top_k}")
-        if self.top_p is not None and not 0 < self.top_p <= 1:
-            raise ValueError(f"top_p must be in (0, 1] or unset, got {self.top_p}")
-        if not self.repetition_penalty > 0:
-            raise ValueError("repetition_penalty must be > 0 (1 is no penalty), "
-                             f"got {self.repetition_penalty}")
-        if int(self.beams) != self.beams or self.beams < 1:
-            raise ValueError(f"beams must be an integer >= 1, got {self.beams}")
-        sampling_set = self.temperature != 1.0 or self.top_k or self.top_p is not None
-        if self.beams > 1 and sampling_set:
-            raise ValueError("beam search is deterministic: with beams > 1 leave temperature, "
-                             "top_k and top_p unset, or use beams = 1 to sample")
+__all__ = ["Decoding", "Stepper", "adjust_logits", "draw", "generate"]
 
 
 class Stepper(Protocol):
@@ -80,14 +32,6 @@ class Stepper(Protocol):
 
     def reorder(self, index: torch.Tensor) -> None:
         """Keep sequences ``index`` (n,) in that order (beam search)."""
-
-
-def torch_generator(rng: np.random.Generator, device: torch.device | str = "cpu"
-                    ) -> torch.Generator:
-    """A fresh ``torch.Generator`` on ``device`` seeded from the numpy stream ``rng``."""
-    generator = torch.Generator(device=device)
-    generator.manual_seed(int(rng.integers(2**63)))
-    return generator
 
 
 def adjust_logits(logits: torch.Tensor, seen: torch.Tensor, decoding: Decoding) -> torch.Tensor:
@@ -108,9 +52,10 @@ def adjust_logits(logits: torch.Tensor, seen: torch.Tensor, decoding: Decoding) 
     """
     logits = logits.float()
     if decoding.repetition_penalty != 1.0:
-        penalised = torch.where(logits > 0, logits / decoding.repetition_penalty,
-                                logits * decoding.repetition_penalty)
-        logits = torch.where(seen, penalised, logits)
+        # On log-probabilities, as the n-gram model does: p ↦ p ** penalty for seen tokens
+        # (raw logits would make the penalty depend on their arbitrary offset).
+        log_p = torch.log_softmax(logits, dim=-1)
+        logits = torch.where(seen, log_p * decoding.repetition_penalty, log_p)
     if decoding.temperature not in (0.0, 1.0):
         logits = logits / decoding.temperature
     if decoding.top_k and decoding.top_k < logits.shape[-1]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
@@ -38,16 +37,16 @@ from torch.nn import functional as F
 
 from modelcollapse.data import Dataset
 from modelcollapse.models.regression import DegenerateFitError
-from modelcollapse.models.torch_decoding import Decoding, generate, torch_generator
+from modelcollapse.models.torch_decoding import Decoding, generate
+from modelcollapse.models.torch_runtime import (
+    DivergedError,
+    cpu_threads,
+    resolve_device,
+    torch_generator,
+)
 
-__all__ = ["GPT", "GPTConfig", "KVCache", "TrainingDiverged", "TransformerLM", "cpu_threads",
-           "resolve_device", "shifted_inputs", "train"]
+__all__ = ["GPT", "GPTConfig", "KVCache", "TransformerLM", "shifted_inputs", "train"]
 
-
-class TrainingDiverged(DegenerateFitError):
-    """The training loss became NaN or infinite; the chain records ``"diverged"``."""
-
-    status = "diverged"
 
 
 @dataclass(frozen=True)
@@ -195,26 +194,6 @@ class GPT(nn.Module):
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(),
                                    targets.reshape(-1))
         return logits, loss
-
-
-def resolve_device(device: str) -> torch.device:
-    """``"cpu"``, ``"cuda"`` (or ``"cuda:N"``) or ``"auto"`` (CUDA when present).
-
-    Raises
-    ------
-    ValueError
-        For CUDA where there is none, or an unknown name.
-    """
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cpu":
-        return torch.device("cpu")
-    if device == "cuda" or device.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            raise ValueError(f"device {device!r}: PyTorch sees no CUDA GPU here; "
-                             "use device = 'cpu' or 'auto'")
-        return torch.device(device)
-    raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}")
 
 
 def _window_start(length: int, start: int, context: int) -> int:
@@ -446,11 +425,13 @@ class TransformerLM:
 
         Raises
         ------
-        TrainingDiverged
+        DivergedError
             When the loss becomes NaN or infinite.
         ValueError
             For blocks of the wrong shape or ids outside the vocabulary.
         """
+        if len(data) == 0:  # filters can leave nothing: that replicate ends, the run goes on
+            raise DegenerateFitError("no training blocks left to train on")
         blocks = self._check_blocks(data.X)
         device = resolve_device(self.device)
         generator = torch_generator(rng, device)
@@ -583,7 +564,7 @@ def train(net: nn.Module, loss_of: Callable[[torch.Tensor], torch.Tensor], n_ite
 
     Raises
     ------
-    TrainingDiverged
+    DivergedError
         When a loss is NaN or infinite.
     """
     decay = [p for p in net.parameters() if p.requires_grad and p.dim() >= 2]
@@ -604,7 +585,7 @@ def train(net: nn.Module, loss_of: Callable[[torch.Tensor], torch.Tensor], n_ite
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
             loss = loss_of(index)
         if not torch.isfinite(loss):
-            raise TrainingDiverged(f"training loss became {loss.item()} at step {step + 1} of "
+            raise DivergedError(f"training loss became {loss.item()} at step {step + 1} of "
                                    f"{n_steps}: lower learning_rate")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -619,20 +600,6 @@ def shifted_inputs(blocks: torch.Tensor, start_id: int) -> torch.Tensor:
     """What the model reads to predict ``blocks`` (n, B): the start token, then all but the last."""
     start = torch.full_like(blocks[:, :1], start_id)
     return torch.cat([start, blocks[:, :-1]], dim=1)
-
-
-@contextmanager
-def cpu_threads(n_threads: int | None):
-    """Let torch use ``n_threads`` CPU threads inside the block (``None``: leave it)."""
-    if n_threads is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(int(n_threads))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _schedule(step: int, n_steps: int) -> float:

@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import json
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
 from modelcollapse.data import Dataset
 from modelcollapse.models.regression import DegenerateFitError
+from modelcollapse.models.torch_runtime import (
+    DivergedError,
+    cpu_threads,
+    resolve_device,
+    torch_generator,
+)
 from modelcollapse.worlds.images import as_images
 
 try:
@@ -42,11 +47,6 @@ to minus infinity."""
 _BATCH = 4096
 """Images per forward pass when encoding, decoding or scoring without gradients."""
 
-
-class DivergedError(DegenerateFitError):
-    """The training loss became NaN or infinite; the chain records ``"diverged"``."""
-
-    status = "diverged"
 
 
 def default_width(n_pixels: int) -> int:
@@ -119,33 +119,6 @@ def negative_elbo(network: VAENetwork, x: torch.Tensor,
         reconstruction = (0.5 * residual**2 + log_scale + 0.5 * math.log(2 * math.pi)).sum(dim=1)
     kl = 0.5 * (mean**2 + log_variance.exp() - 1.0 - log_variance).sum(dim=1)
     return reconstruction + kl
-
-
-def _resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-@contextmanager
-def cpu_threads(n_threads: int | None):
-    """Let torch use ``n_threads`` CPU threads inside the block (``None``: leave it as it is)."""
-    if n_threads is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def _torch_generator(rng: np.random.Generator, device: torch.device) -> torch.Generator:
-    """A fresh torch generator on ``device`` seeded from the chain's stream."""
-    generator = torch.Generator(device=device)
-    generator.manual_seed(int(rng.integers(2**63)))
-    return generator
 
 
 @dataclass
@@ -283,8 +256,8 @@ class VAE:
         images = as_images(data.X, self._shape(), what="training images")
         if len(images) == 0:
             raise DegenerateFitError("no training images left (a filter dropped them all)")
-        device = _resolve_device(self.device)
-        generator = _torch_generator(rng, device)
+        device = resolve_device(self.device)
+        generator = torch_generator(rng, device)
         with cpu_threads(self.threads):
             network = self._network(device).initialise(generator)
             self.loss_history_ = train(network, torch.from_numpy(images).to(device), generator,
@@ -305,7 +278,7 @@ class VAE:
         """
         network = self.network_
         device = next(network.parameters()).device
-        generator = _torch_generator(rng, device)
+        generator = torch_generator(rng, device)
         parts = []
         with torch.no_grad(), cpu_threads(self.threads):
             for start in range(0, n, _BATCH):
@@ -340,7 +313,7 @@ class VAE:
         cross-entropy bound, not the log-likelihood of a normalised density.
         """
         device = next(self.network_.parameters()).device
-        generator = _torch_generator(rng, device)
+        generator = torch_generator(rng, device)
         with torch.no_grad(), cpu_threads(self.threads):
             parts = [-negative_elbo(self.network_, x, generator).cpu().numpy()
                      for x in self._batches(images)]
@@ -368,8 +341,8 @@ class VAE:
             raise ValueError(f"{path} is not a VAE checkpoint written by VAE.save")
         settings = json.loads(metadata["modelcollapse.vae"]) | {"device": device}
         model = cls(**settings)
-        network = model._network(_resolve_device(device))
-        network.load_state_dict(load_file(str(path), device=str(_resolve_device(device))))
+        network = model._network(resolve_device(device))
+        network.load_state_dict(load_file(str(path), device=str(resolve_device(device))))
         model.network_ = network.eval()
         model.loss_history_ = np.zeros(0)
         return model

@@ -31,8 +31,10 @@ _REPLACEMENT = "\ufffd"
 
 
 def _lines(text: str) -> list[str]:
-    # Encoding line by line (newlines kept) gives the same ids as the whole text for
-    # byte-level BPE, whose pre-tokenizer never merges across a newline, and is far faster.
+    # Our own BPE is trained and applied line by line (newlines kept), so no merge spans a
+    # line break and encoding runs in fast batches. It is not the same as encoding the whole
+    # text ("\n   " pre-tokenizes as one piece there), so checkpoints' tokenizers, trained
+    # on whole texts, encode whole texts (HFTokenizer.encode).
     return text.splitlines(keepends=True)
 
 
@@ -156,6 +158,11 @@ class HFTokenizer(_LibraryTokenizer):
     """The tokenizer of a local Hugging Face checkpoint (``PATH/tokenizer.json``)."""
 
     name = "hf"
+
+    def encode(self, text: str) -> np.ndarray:
+        """Ids of ``text`` as the checkpoint's own tokenizer splits it, whole."""
+        ids = self.backend.encode(text, add_special_tokens=False).ids
+        return np.asarray(ids, dtype=np.int64)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path) -> HFTokenizer:
