@@ -24,16 +24,15 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-import sysconfig
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from modelcollapse.data import Dataset
 from modelcollapse.errors import UsageError
+from modelcollapse.text.corpora import read_utf8_files, stdlib_files
 from modelcollapse.worlds.drifting import check_drift
 
 __all__ = ["TERMINATOR", "CodeWorld", "code_world", "stdlib_units"]
@@ -42,8 +41,6 @@ TERMINATOR = "\n\n\n"
 """Ends every unit (units themselves never hold two blank lines in a row)."""
 
 _MAX_CHARS_PER_TOKEN = 6  # generous for a BPE of 1,000 ids on code (about 3 on average)
-_SKIPPED_DIRECTORIES = {"test", "tests", "idle_test", "site-packages", "__pycache__",
-                        "turtledemo", "lib2to3", "ensurepip"}
 _BLANK_RUNS = re.compile(r"\n\s*\n(\s*\n)+")
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _UNIT_START = re.compile(r"(?:async\s+def|def|class)\s+([A-Za-z_]\w*)")
@@ -112,15 +109,10 @@ _LONGEST_UNIT = 20_000
 def _library_units(root: str | None, held_out_every: int
                    ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     """Every unit of the library up to :data:`_LONGEST_UNIT`, read once per process."""
-    base = Path(root or sysconfig.get_paths()["stdlib"])
-    files = sorted(p for p in base.rglob("*.py")
-                   if not _SKIPPED_DIRECTORIES & set(p.relative_to(base).parts[:-1]))
+    files = stdlib_files(root)
     train, held_out = [], []
-    for number, path in enumerate(files):
-        try:
-            source = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
+    # Human code that cannot be read is reported (file, line, column), never skipped.
+    for number, source in enumerate(read_utf8_files(files)):
         (held_out if number % held_out_every == held_out_every - 1 else train).extend(
             _units_of(source, _LONGEST_UNIT))
     return tuple(train), tuple(held_out)
