@@ -255,3 +255,13 @@ def test_nothing_to_train_on_ends_the_replicate_not_the_run(world):
     empty = Dataset.real(np.zeros((0, world.block_size), dtype=np.int64))
     with pytest.raises(DegenerateFitError, match="no training blocks"):
         model.fit(empty, rng=np.random.default_rng(0))
+
+
+def test_building_and_training_leave_torchs_global_stream_alone(world):
+    import torch
+
+    before = torch.random.get_rng_state()
+    model = TransformerLM(steps=2, **SMALL).for_world(world)
+    rng = np.random.default_rng(0)
+    model.fit(world.sample(64, rng=rng), rng=rng).sample(2, rng=rng)
+    assert torch.equal(before, torch.random.get_rng_state())

@@ -407,9 +407,10 @@ def build_tiny_checkpoint(path: str | Path, text: str, *, vocab_size: int = 512,
     config = transformers.GPT2Config(
         vocab_size=tokenizer.get_vocab_size(), n_positions=n_positions, n_embd=n_embd,
         n_layer=n_layer, n_head=n_head, bos_token_id=end, eos_token_id=end)
-    net = transformers.GPT2LMHeadModel(config)
+    with torch.random.fork_rng(devices=[]):  # the constructor draws from the global stream
+        net = transformers.GPT2LMHeadModel(config)
     generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():  # our own draw: the constructor's comes from torch's global stream
+    with torch.no_grad():  # our own draw, so the checkpoint depends on `seed` alone
         for name, parameter in net.named_parameters():
             if name.endswith("bias"):
                 parameter.zero_()

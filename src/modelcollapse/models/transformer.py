@@ -153,11 +153,14 @@ class GPT(nn.Module):
             raise ValueError(f"n_embd ({config.n_embd}) must be a multiple of n_head "
                              f"({config.n_head})")
         self.config = config
-        self.wte = nn.Embedding(config.vocab_size + 1, config.n_embd)  # + the start token
-        self.wpe = nn.Embedding(config.context, config.n_embd)
-        self.drop = _Dropout(config.dropout)
-        self.blocks = nn.ModuleList(_Block(config) for _ in range(config.n_layer))
-        self.ln_f = nn.LayerNorm(config.n_embd)
+        # torch's layers draw default weights from its global stream as they are built;
+        # fork_rng gives that stream back untouched (the weights are redrawn just below).
+        with torch.random.fork_rng(devices=[]):
+            self.wte = nn.Embedding(config.vocab_size + 1, config.n_embd)  # + the start token
+            self.wpe = nn.Embedding(config.context, config.n_embd)
+            self.drop = _Dropout(config.dropout)
+            self.blocks = nn.ModuleList(_Block(config) for _ in range(config.n_layer))
+            self.ln_f = nn.LayerNorm(config.n_embd)
         for name, parameter in self.named_parameters():
             if parameter.dim() == 2:
                 std = 0.02 / math.sqrt(2 * config.n_layer) if name.endswith("proj.weight") \
