@@ -62,3 +62,32 @@ def test_report_shows_every_kind_of_artifact_escaped(tmp_path):
     # Generations 1, 2, 4 and 8 of two points: four grids each, and one histogram each.
     assert html.count("class='pixels'") == 2 * 4
     assert html.count("draws: distribution at generations 1, 2, 4, 8") == 2
+
+
+def test_artifacts_command_writes_files_and_refuses_mistakes(tmp_path):
+    from matplotlib.image import imread
+    from typer.testing import CliRunner
+
+    from modelcollapse.cli.main import app
+
+    experiment = parse_experiment({
+        "name": "files", "world": "gaussian", "model": "gaussian", "generations": 3,
+        "replicates": 2, "samples": 20, "metrics": ["show-and-tell"]})
+    run_experiment(experiment, tmp_path, backend=SerialBackend(), quiet=True)
+    runner = CliRunner()
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["artifacts", str(tmp_path / "files"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == 3 * 5
+    grid = imread(out / "point0000-replicate0-generation00002-grid.png")
+    assert grid.shape[:2] == (8, 8)
+    assert np.load(out / "point0000-replicate0-generation00001-draws.npy",
+                   allow_pickle=False).shape == (200,)
+    assert (out / "point0000-replicate0-generation00003-sample.txt").read_text() == TRICKY
+    result = runner.invoke(app, ["artifacts", str(tmp_path / "files"), "-o", str(out),
+                                 "--name", "grd"])
+    assert result.exit_code == 2 and "did you mean 'grid'" in result.output
+    result = runner.invoke(app, ["artifacts", str(tmp_path / "files"), "-o", str(out),
+                                 "--name", "grid", "--generation", "9"])
+    assert result.exit_code == 2 and "nothing kept there" in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from modelcollapse.cli.artifacts import artifacts
 from modelcollapse.cli.demo import demo
 from modelcollapse.cli.plot import plot
 from modelcollapse.cli.query import query
@@ -25,6 +26,7 @@ app.command()(status)
 app.command()(query)
 app.command()(plot)
 app.command()(report)
+app.command()(artifacts)
 
 
 @app.callback()
