@@ -94,8 +94,10 @@ class Retrieval(_KeepsFirstModel):
     def check(self, chain) -> None:  # noqa: D102
         super().check(chain)
         if not supports_retrieval(chain.model):
-            raise ValueError(f"retrieval has no correction for a {type(chain.model).__name__}: "
-                             "use a gaussian, categorical, polynomial or linear model")
+            raise ValueError(f"retrieval has no correction for {chain.model!r}: use a "
+                             "gaussian, categorical, polynomial or linear model, or an n-gram "
+                             "model with plain decoding (no temperature, top_k, top_p, "
+                             "repetition_penalty or beams)")
         _check_count("k", self.k, chain.world, "items are retrieved each generation")
 
     def adapt(self, model, world, *, n_samples: int, rng: np.random.Generator):

