@@ -27,6 +27,7 @@ SMALLER = {
     "ngram-long": ["samples=100"],
     "vae-digits": ["samples=100", "model.epochs=2"],
     "vae-fashion": ["samples=100", "model.epochs=1", "world.n_train=500", "world.n_held_out=200"],
+    "staleness-text": ["samples=100", "world.max_chars=100000"],
     "transformer-policies": TRANSFORMER_TINY,
     "transformer-decoding": TRANSFORMER_TINY,
     "hf-tiny": ["samples=16", "world.block_size=16", "world.prompt_size=8",
