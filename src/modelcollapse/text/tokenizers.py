@@ -178,7 +178,8 @@ class HFTokenizer(_LibraryTokenizer):
         if not file.is_file():
             raise UsageError(f"hf:{path}: no tokenizer.json in {folder}; point at a local "
                              "checkpoint folder saved with a fast tokenizer "
-                             "(tokenizer.save_pretrained)")
+                             "(tokenizer.save_pretrained), or make a tiny one with "
+                             f"python -m modelcollapse.models.hf build-tiny {path}")
         lib = _import_tokenizers()
         try:
             backend = lib.Tokenizer.from_file(str(file))
