@@ -14,7 +14,8 @@ from modelcollapse.report.keepsakes import marked_html
 
 EXPERIMENTS = Path(__file__).parents[2] / "experiments"
 TINY = ["generations=2", "replicates=2", "samples=60", "world.max_units=200",
-        "world.block_size=96", "world.measured_items=20", "model.temperature=1.0"]
+        "world.block_size=96", "model.temperature=1.0",
+        "metrics=[{name = 'code', n_items = 20}, 'held_out_perplexity']"]
 
 
 @pytest.fixture(scope="module")

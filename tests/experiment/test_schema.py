@@ -114,3 +114,18 @@ def test_every_valid_config_validates(samples, degree, generations, replicates, 
             "sweep": {"samples": sweep_samples}}
     points = expand(parse_experiment(data))
     assert len(points) == len(sweep_samples)
+
+
+def test_metrics_may_carry_settings_and_bare_names_keep_their_hash():
+    from modelcollapse.experiment.sweep import build_chain
+
+    bare = parse_experiment({"name": "x", "metrics": ["mse_to_truth"]})
+    assert bare.model_dump(mode="json")["metrics"] == ["mse_to_truth"]  # hashes as before
+    text = parse_experiment({"name": "x", "world": "shakespeare", "model": "ngram", "metrics": [
+        "held_out_perplexity", {"name": "generated_text", "n_sequences": 16}]})
+    assert build_chain(text).metrics[1].n_sequences == 16
+    assert text.config_hash() != parse_experiment(
+        {**text.model_dump(mode="json"), "metrics": ["held_out_perplexity", "generated_text"]}
+    ).config_hash()
+    with pytest.raises(ConfigError, match="has no setting 'n'"):
+        build_chain(parse_experiment({"name": "x", "metrics": [{"name": "mse_to_truth", "n": 3}]}))

@@ -16,8 +16,8 @@ SHIPPED = sorted((Path(__file__).parents[2] / "experiments").glob("*.toml"))
 TRANSFORMER_TINY = ["samples=16", "world.block_size=16", "world.max_chars=20000",
                     "model.steps=2", "model.n_layer=1", "model.n_embd=16", "model.n_head=2",
                     "model.threads=1"]
-CODE_TINY = ["samples=60", "world.max_units=200", "world.block_size=96",
-             "world.measured_items=20", "model.temperature=1.0"]
+CODE_TINY = ["samples=60", "world.max_units=200", "world.block_size=96", "model.temperature=1.0",
+             "metrics=[{name = 'code', n_items = 20}, 'held_out_perplexity']"]
 SMALLER = {
     "code-web-scrape": CODE_TINY,
     "code-curation": CODE_TINY,

@@ -191,8 +191,8 @@ class CodeMetric:
     Parameters
     ----------
     n_items : int, default 100
-        Items sampled from the model per generation, unless the world sets
-        ``measured_items``.
+        Items sampled from the model per generation (in experiment files:
+        ``metrics = [{name = "code", n_items = 20}]``).
     names_kept : tuple of str
         Figures to record (all of :data:`CODE_METRICS` by default).
     """
@@ -227,7 +227,7 @@ class CodeMetric:
         Without ``replicate`` and ``generation`` (a call outside a chain) the
         recurring share is NaN.
         """
-        n_items = getattr(world, "measured_items", None) or self.n_items
+        n_items = self.n_items
         X = world.draw_inputs(n_items, rng=rng) if getattr(model, "conditional", False) else None
         written = model.sample(n_items, rng=rng, X=X)
         # A prompted model writes continuations: the item is the real prompt and what follows.

@@ -149,8 +149,6 @@ class CodeWorld:
     ----------
     renames : dict of str to str
         Original API name to its name in this generation (drift only).
-    measured_items : int or None
-        Items the ``code`` metric has each model write (None: the metric's own default).
     """
 
     name: str
@@ -160,7 +158,6 @@ class CodeWorld:
     held_out_units: tuple[str, ...]
     api: frozenset[str]
     prompt_size: int = 8
-    measured_items: int | None = None
     drift: float = 0.0
     drift_seed: int = 0
     generation: int = 1
@@ -286,7 +283,7 @@ def _drifted(world: CodeWorld, generation: int) -> CodeWorld:
 
 def code_world(tokenizer: str = "bpe", vocab_size: int = 1000, block_size: int = 128,
                max_units: int | None = 2000, held_out_every: int = 10, prompt_size: int = 8,
-               drift: float = 0.0, drift_seed: int = 0, measured_items: int | None = None
+               drift: float = 0.0, drift_seed: int = 0
                ) -> CodeWorld:
     """The standard-library code world.
 
@@ -308,9 +305,6 @@ def code_world(tokenizer: str = "bpe", vocab_size: int = 1000, block_size: int =
         Share of the remaining original API names renamed each generation, in [0, 1].
     drift_seed : int, default 0
         Seed of which names are renamed when (the same in every replicate).
-    measured_items : int or None
-        Items the ``code`` metric has each generation's model write (None: its
-        default of 100); experiment files set it here, as metrics take no settings.
 
     Raises
     ------
@@ -321,10 +315,6 @@ def code_world(tokenizer: str = "bpe", vocab_size: int = 1000, block_size: int =
                               ("prompt_size", prompt_size, 1)):
         if int(value) != value or value < least:
             raise UsageError(f"{key} must be an integer >= {least}, got {value!r}")
-    if measured_items is not None and (int(measured_items) != measured_items
-                                       or measured_items < 1):
-        raise UsageError(f"measured_items must be an integer >= 1 or None, got "
-                         f"{measured_items!r}")
     if max_units is not None and (int(max_units) != max_units or max_units < 10):
         raise UsageError(f"max_units must be an integer >= 10 or None, got {max_units!r}")
     if prompt_size > block_size:
@@ -333,8 +323,7 @@ def code_world(tokenizer: str = "bpe", vocab_size: int = 1000, block_size: int =
     if drift > 1:
         raise UsageError(f"drift is a share of the API names, in [0, 1], got {drift}")
     return _build(tokenizer, int(vocab_size), int(block_size), max_units, int(held_out_every),
-                  int(prompt_size), float(drift), int(drift_seed),
-                  None if measured_items is None else int(measured_items))
+                  int(prompt_size), float(drift), int(drift_seed))
 
 
 _BUILTIN_TYPES = (str, bytes, bytearray, list, tuple, dict, set, frozenset, int, float, object)
@@ -357,8 +346,8 @@ def _is_function(text: str, name: str) -> bool:
 
 @lru_cache(maxsize=8)
 def _build(tokenizer: str, vocab_size: int, block_size: int, max_units: int | None,
-           held_out_every: int, prompt_size: int, drift: float, drift_seed: int,
-           measured_items: int | None) -> CodeWorld:
+           held_out_every: int, prompt_size: int, drift: float, drift_seed: int
+           ) -> CodeWorld:
     from modelcollapse.text.tokenizers import build_tokenizer
 
     # A token holds at least one character, so longer units can never fit.
@@ -370,8 +359,8 @@ def _build(tokenizer: str, vocab_size: int, block_size: int, max_units: int | No
     coder = build_tokenizer(tokenizer, "\n\n".join(texts) + TERMINATOR, vocab_size)
     api = _api_names(train)
     world = CodeWorld("python-stdlib-units", coder, block_size, tuple(texts),
-                      tuple(text for _, text in held_out), api, prompt_size, measured_items,
-                      drift, drift_seed)
+                      tuple(text for _, text in held_out), api, prompt_size, drift,
+                      drift_seed)
     if len(world.train) < 10 or len(world.held_out) < 1:
         raise UsageError(f"only {len(world.train)} training and {len(world.held_out)} held-out "
                          f"units fit {block_size} tokens with the {tokenizer} tokenizer: raise "

@@ -110,8 +110,9 @@ class Experiment(BaseModel):
         Curation steps applied to synthetic candidates, in order.
     sampling : dict
         How models generate (temperature, top-k …) for families that support it.
-    metrics : list of str or None
-        Registry names of the metrics measured every generation; ``None`` uses
+    metrics : list of str or Component, or None
+        The metrics measured every generation: registry names, or tables with
+        a name and settings (``{name = "code", n_items = 20}``); ``None`` uses
         the model's defaults.
     sweep : dict
         Dotted keys (``samples``, ``model.degree``, ``policy``) mapped to lists
@@ -132,7 +133,7 @@ class Experiment(BaseModel):
     policy: Component = Component(name="replace")
     filters: list[Component] = []
     sampling: dict[str, Any] = {}
-    metrics: list[str] | None = None
+    metrics: list[str | Component] | None = None
     sweep: dict[str, Any] = {}
 
     _to_component = field_validator("world", "model", mode="before")(_component)

@@ -145,7 +145,8 @@ def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
             if names is None:
                 raise ConfigError(f"{where}: the {experiment.model.name!r} model has no default "
                                   "metrics; list them in 'metrics'")
-        metrics = tuple(registry.metrics.build(name, {}) for name in names)
+        metrics = tuple(registry.metrics.build(spec, {}) if isinstance(spec, str)
+                        else registry.metrics.build(spec.name, spec.params) for spec in names)
         judged = any(hasattr(world, a) for a in ("true_function", "true_labels", "is_correct"))
         if filters and not judged and any(not isinstance(f, SyntheticDetector) for f in filters):
             raise ConfigError(f"{where}: verifiers and reviewers need a world with true labels "
