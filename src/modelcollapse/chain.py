@@ -26,7 +26,7 @@ from modelcollapse.models import DegenerateFitError
 from modelcollapse.policies import Policy, Replace
 from modelcollapse.results import frame_from_rows
 from modelcollapse.rng import Role, SeedTree
-from modelcollapse.worlds.drifting import world_at
+from modelcollapse.worlds.drifting import drifts, world_at
 
 __all__ = ["Chain"]
 
@@ -164,8 +164,11 @@ class Chain:
         return frame_from_rows(rows)
 
     def kernel(self):
-        """The batched kernel module that can run this chain, or None (filters run in the loop)."""
-        if self.filters:
+        """The batched kernel module that can run this chain, or None.
+
+        Filters and a drifting world (a truth that moves each generation) run in the loop.
+        """
+        if self.filters or drifts(self.world):
             return None
         return next((k for k in _KERNELS if k.supports(self)), None)
 

@@ -15,7 +15,6 @@ from modelcollapse.models.categorical import (
 )
 from modelcollapse.rng import SeedTree
 from modelcollapse.worlds.discrete import CategoricalWorld
-from modelcollapse.worlds.drifting import drifts
 
 __all__ = ["CategoricalFamily", "run_block", "supports"]
 
@@ -24,8 +23,7 @@ def supports(chain) -> bool:
     """Whether this kernel can run ``chain``."""
     return (type(chain.world) is CategoricalWorld and type(chain.model) is CategoricalModel
             and type(chain.policy) in POLICIES
-            and all(type(m) is CategoricalMetric for m in chain.metrics)
-            and not drifts(chain.world))  # a moving truth runs in the loop
+            and all(type(m) is CategoricalMetric for m in chain.metrics))
 
 
 class CategoricalFamily(BatchedFamily):

@@ -28,7 +28,6 @@ from modelcollapse.models.regression import (
 )
 from modelcollapse.rng import SeedTree
 from modelcollapse.worlds import RegressionWorld
-from modelcollapse.worlds.drifting import drifts
 
 __all__ = ["PolynomialFamily", "cholesky_solve", "run_block", "sufficient_statistics",
            "supports"]
@@ -43,7 +42,6 @@ def supports(chain) -> bool:
         and type(chain.model) is PolynomialRegression
         and type(chain.policy) in POLICIES
         and all(type(m) in _METRICS for m in chain.metrics)
-        and not drifts(chain.world)  # a moving truth runs in the loop
     )
 
 

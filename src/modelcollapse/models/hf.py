@@ -39,7 +39,12 @@ from modelcollapse.data import Dataset
 from modelcollapse.errors import UsageError
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.torch_decoding import Decoding, generate
-from modelcollapse.models.torch_runtime import cpu_threads, resolve_device, torch_generator
+from modelcollapse.models.torch_runtime import (
+    check_schedule,
+    cpu_threads,
+    resolve_device,
+    torch_generator,
+)
 from modelcollapse.models.transformer import shifted_inputs, train
 
 # Nothing is ever fetched: set before transformers or huggingface_hub is first imported, which
@@ -194,13 +199,7 @@ class HFCausalLM:
         for name in ("batch_size", "sample_batch_size"):
             if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {getattr(self, name)}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
-        if self.epochs is None and (self.steps is None or int(self.steps) != self.steps
-                                    or self.steps < 1):
-            raise ValueError(f"steps must be an integer >= 1 (or set epochs), got {self.steps}")
-        if self.epochs is not None and not self.epochs > 0:
-            raise ValueError(f"epochs must be > 0, got {self.epochs}")
+        check_schedule(self.learning_rate, self.steps, self.epochs)
         self.decoding = Decoding(self.temperature, self.top_k, self.top_p,
                                  self.repetition_penalty, self.beams)
 

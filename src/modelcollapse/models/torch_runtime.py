@@ -18,13 +18,33 @@ except ImportError as missing:  # torch is the optional [torch] extra
     raise ImportError("this model needs PyTorch: pip install 'modelcollapse[torch]' "
                       "(install the torch build for your machine first)") from missing
 
-__all__ = ["DivergedError", "cpu_threads", "resolve_device", "torch_generator"]
+__all__ = ["DivergedError", "check_device_name", "check_schedule", "cpu_threads",
+           "resolve_device", "torch_generator"]
 
 
 class DivergedError(DegenerateFitError):
     """The training loss became NaN or infinite; the chain records ``"diverged"``."""
 
     status = "diverged"
+
+
+def check_device_name(device: str) -> None:
+    """Raise ``ValueError`` unless ``device`` is ``cpu``, ``cuda``, ``cuda:N`` or ``auto``."""
+    if device not in ("cpu", "cuda", "auto") and not str(device).startswith("cuda:"):
+        raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}")
+
+
+def check_schedule(learning_rate: float, steps: int | None, epochs: float | None) -> None:
+    """Raise ``ValueError`` for a training length or learning rate that cannot run.
+
+    Training lasts ``epochs`` passes over the data when set, else ``steps`` steps.
+    """
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
+    if epochs is None and (steps is None or int(steps) != steps or steps < 1):
+        raise ValueError(f"steps must be an integer >= 1 (or set epochs), got {steps}")
+    if epochs is not None and not epochs > 0:
+        raise ValueError(f"epochs must be > 0, got {epochs}")
 
 
 def resolve_device(device: str) -> torch.device:
@@ -35,16 +55,13 @@ def resolve_device(device: str) -> torch.device:
     ValueError
         For CUDA where there is none, or an unknown name.
     """
+    check_device_name(device)
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cpu":
-        return torch.device("cpu")
-    if device == "cuda" or device.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            raise ValueError(f"device {device!r}: PyTorch sees no CUDA GPU here; "
-                             "use device = 'cpu' or 'auto'")
-        return torch.device(device)
-    raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}")
+    if device != "cpu" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: PyTorch sees no CUDA GPU here; "
+                         "use device = 'cpu' or 'auto'")
+    return torch.device(device)
 
 
 @contextmanager

@@ -40,6 +40,8 @@ from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.torch_decoding import Decoding, generate
 from modelcollapse.models.torch_runtime import (
     DivergedError,
+    check_device_name,
+    check_schedule,
     cpu_threads,
     resolve_device,
     torch_generator,
@@ -353,19 +355,10 @@ class TransformerLM:
             raise ValueError(f"threads must be an integer >= 1 or unset, got {self.threads}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
-        if self.epochs is None and (self.steps is None or int(self.steps) != self.steps
-                                    or self.steps < 1):
-            raise ValueError(f"steps must be an integer >= 1 (or set epochs), got {self.steps}")
-        if self.epochs is not None and not self.epochs > 0:
-            raise ValueError(f"epochs must be > 0, got {self.epochs}")
+        check_schedule(self.learning_rate, self.steps, self.epochs)
         if self.init not in ("scratch", "generation-1"):
             raise ValueError(f"init must be 'scratch' or 'generation-1', got {self.init!r}")
-        if self.device != "cpu" and not (self.device in ("cuda", "auto")
-                                         or self.device.startswith("cuda:")):
-            raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', "
-                             f"got {self.device!r}")
+        check_device_name(self.device)
         self.decoding = Decoding(self.temperature, self.top_k, self.top_p,
                                  self.repetition_penalty, self.beams)
 

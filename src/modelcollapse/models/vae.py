@@ -22,6 +22,7 @@ from modelcollapse.data import Dataset
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.torch_runtime import (
     DivergedError,
+    check_device_name,
     cpu_threads,
     resolve_device,
     torch_generator,
@@ -38,7 +39,6 @@ __all__ = ["VAE", "DivergedError", "VAENetwork", "default_width", "negative_elbo
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 OUTPUTS = ("mean", "sample")
-DEVICES = ("cpu", "cuda", "auto")
 
 MIN_LOG_SCALE = math.log(1e-3)
 """Floor of the Gaussian decoder's log-scale: constant pixels (digit borders) would drive it
@@ -194,9 +194,7 @@ class VAE:
                              f"{self.likelihood!r}")
         if self.output not in OUTPUTS:
             raise ValueError(f"output must be 'mean' or 'sample', got {self.output!r}")
-        if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
-            raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got "
-                             f"{self.device!r}")
+        check_device_name(self.device)
         if str(self.device).startswith("cuda") and not torch.cuda.is_available():
             raise ValueError(f"device={self.device!r} but PyTorch sees no CUDA device here: use "
                              "device='cpu', or 'auto' to take a GPU only when there is one")
