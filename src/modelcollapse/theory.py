@@ -61,8 +61,8 @@ class PolynomialChainTheory:
 
 
 def polynomial_chain_theory(world, degree: int, n_samples: int, noise: float, *,
-                            n_designs: int = 200_000, seed: int = 0,
-                            block: int = 20_000) -> PolynomialChainTheory:
+                            model_noise: float | None = None, n_designs: int = 200_000,
+                            seed: int = 0, block: int = 20_000) -> PolynomialChainTheory:
     """Predict the mean error of a least-squares polynomial chain under replace.
 
     Once generation 1 has fitted a polynomial of the model's own degree, each
@@ -73,9 +73,11 @@ def polynomial_chain_theory(world, degree: int, n_samples: int, noise: float, *,
     with G the grid average of φ(x)φ(x)ᵀ and the expectation over designs of
     ``n_samples`` uniform inputs (SCIENCE.md §1; the linear growth is the
     fixed-degree case of Dohmatob, Feng & Kempe 2024, "Model Collapse
-    Demystified", eq. for the fresh-design test error). Both expectations are
-    computed here by Monte Carlo over ``n_designs`` designs; their standard
-    errors are returned so tests can account for them.
+    Demystified", eq. for the fresh-design test error). Generation 1 is fitted
+    on real labels, whose noise is the world's σ; every later refit adds the
+    noise σₘ the model writes with, so E[MSE₁] carries σ² and the slope σₘ².
+    Both expectations are computed here by Monte Carlo over ``n_designs``
+    designs; their standard errors are returned so tests can account for them.
 
     Parameters
     ----------
@@ -86,7 +88,10 @@ def polynomial_chain_theory(world, degree: int, n_samples: int, noise: float, *,
     n_samples : int
         Inputs per generation, N.
     noise : float
-        Standard deviation σ of the noise each model adds to its labels.
+        Standard deviation σ of the world's label noise (generation 1's data).
+    model_noise : float or None, default None
+        Standard deviation σₘ of the noise each model adds to the labels it
+        writes; ``None`` means σₘ = σ.
     n_designs : int, default 200_000
         Monte Carlo designs.
     seed : int, default 0
@@ -123,14 +128,15 @@ def polynomial_chain_theory(world, degree: int, n_samples: int, noise: float, *,
     trace = np.concatenate(traces)
     bias = np.concatenate(biases)
     sigma2 = noise**2
+    written2 = sigma2 if model_noise is None else model_noise**2
     first = bias + sigma2 * trace
     root_n = np.sqrt(n_designs)
     return PolynomialChainTheory(
         first_error=float(first.mean()),
-        slope=float(sigma2 * trace.mean()),
+        slope=float(written2 * trace.mean()),
         first_error_se=float(first.std(ddof=1) / root_n),
-        slope_se=float(sigma2 * trace.std(ddof=1) / root_n),
-        gaussian_slope=sigma2 * p / (n_samples - p - 1),
+        slope_se=float(written2 * trace.std(ddof=1) / root_n),
+        gaussian_slope=written2 * p / (n_samples - p - 1),
     )
 
 
@@ -234,22 +240,31 @@ def categorical_theory(probabilities: np.ndarray, n_samples: int,
 
 
 def linear_regression_theory(dim: int, n_samples: int, noise: float, n_generations: int, *,
-                             accumulate: bool = False) -> pd.DataFrame:
-    """Expected excess risk ‖ŵ_n − w*‖² of least-squares chains with x ~ N(0, I_d).
+                             accumulate: bool = False, world_noise: float | None = None,
+                             drift: float = 0.0) -> pd.DataFrame:
+    """Expected excess risk ‖ŵ_n − w*_n‖² of least-squares chains with x ~ N(0, I_d).
 
     Replace (fixed design, Gerstgrasser et al. 2024, "Is Model Collapse
     Inevitable?", Theorem 1; fresh design, Dohmatob, Feng & Kempe 2024, "Model
-    Collapse Demystified", with T₀ = T and σ₀ = σ): every generation adds an
-    independent error of expected size σ²·E[tr((XᵀX)⁻¹)] = σ²d/(T − d − 1), so
+    Collapse Demystified", Theorem 4.1 with T₀ = T): the n-th model is
+    ŵ_n = w* + Σ_{i ≤ n} eᵢ with independent, centred eᵢ = (XᵢᵀXᵢ)⁻¹Xᵢᵀεᵢ and
+    E‖eᵢ‖² = σᵢ²·E[tr((XᵀX)⁻¹)] = σᵢ²d/(T − d − 1). Generation 1's labels carry
+    the world's noise σ_w, every later one the model's σ, so
 
-        E[excess_n] = σ²d/(T − d − 1) · n.
+        E[excess_n] = d/(T − d − 1) · (σ_w² + (n − 1)·σ²).
 
     Accumulate with a fixed design (Gerstgrasser et al. 2024, Theorem 2): the
-    n-th model averages the n relabellings, and
+    n-th model averages the n labellings of one design, so nŵ_n = Σ_{i ≤ n}
+    (ŵ_{i−1} + eᵢ), whence ŵ_n = ŵ_{n−1} + e_n/n and
 
-        E[excess_n] = σ²d/(T − d − 1) · Σ_{i ≤ n} 1/i²,
+        E[excess_n] = d/(T − d − 1) · (σ_w² + σ²·Σ_{2 ≤ i ≤ n} 1/i²),
 
-    bounded by π²/6 times the first generation's error.
+    bounded by π²/6 times the first generation's error when σ_w = σ.
+
+    Drift (w*_n = w*₁ + δ(n − 1)·v, ‖v‖ = 1, as :class:`LinearWorld` moves it):
+    neither policy above ever sees the world again after generation 1, and
+    ŵ_n − w*₁ is centred, so the cross term vanishes and the risk gains
+    δ²(n − 1)² (derived here; checked by simulation in the tests).
 
     Parameters
     ----------
@@ -258,16 +273,23 @@ def linear_regression_theory(dim: int, n_samples: int, noise: float, n_generatio
     n_samples : int
         T, samples per generation; needs T > d + 1.
     noise : float
-        σ.
+        σ, the noise the models write with.
     n_generations : int
     accumulate : bool, default False
         The accumulate formula (fixed design) instead of replace.
+    world_noise : float or None, default None
+        σ_w, the noise of generation 1's real labels; ``None`` means σ_w = σ.
+    drift : float, default 0.0
+        δ, the distance w* moves per generation.
     """
     if n_samples <= dim + 1:
         raise ValueError(f"the expectation needs n_samples > dim + 1, got {n_samples}")
+    world_noise = noise if world_noise is None else world_noise
     generation = np.arange(1, n_generations + 1)
-    unit = noise**2 * dim / (n_samples - dim - 1)
-    value = unit * (np.cumsum(1.0 / generation**2) if accumulate else generation)
+    unit = dim / (n_samples - dim - 1)
+    weights = 1.0 / generation**2 if accumulate else np.ones(n_generations)
+    written = np.cumsum(weights) - 1.0  # the sum over generations 2…n
+    value = unit * (world_noise**2 + noise**2 * written) + (drift * (generation - 1)) ** 2
     return pd.DataFrame({"generation": generation, "metric": "excess_risk", "value": value,
                          "theory": "exact"})
 

@@ -16,7 +16,7 @@ from modelcollapse.plots import plot_curves, plot_metric
 from modelcollapse.report.keepsakes import artifact_section
 from modelcollapse.report.phase import is_phase_run, plot_phase_diagram
 from modelcollapse.report.runs import RunView
-from modelcollapse.report.theory import theory_overlay
+from modelcollapse.report.theory import theory_with_notes
 from modelcollapse.worlds import RegressionWorld
 
 __all__ = ["render_report"]
@@ -124,7 +124,7 @@ def _metric_figures(view: RunView, band: str) -> str:
         summary = summary.assign(panel=summary["point"].map(facets[0]),
                                  label=summary["point"].map(facets[1]))
     for metric in view.metrics:
-        theory = theory_overlay(view, metric)
+        theory, notes = theory_with_notes(view, metric)
         theory = theory.assign(label=theory["point"].map(view.points))
         if facets is not None:
             theory = theory.assign(panel=theory["point"].map(facets[0]),
@@ -133,6 +133,8 @@ def _metric_figures(view: RunView, band: str) -> str:
                      facet=None if facets is None else "panel")
         note = " The black lines are the closed-form prediction (see SCIENCE.md)." if len(
             theory) else ""
+        note += "".join(f" Point {_e(view.points[index])}: {_e(why)}."
+                        for index, why in notes.items())
         shaded = ("95% confidence band of the mean" if band == "ci"
                   else "2.5&ndash;97.5% of replicates")
         parts.append(f"<figure id='metric-{_e(metric)}'>{image}<figcaption>{_e(metric)} per "

@@ -1,4 +1,11 @@
-"""Theory lines for the runs that have one, as tidy rows for overlays."""
+"""Theory lines for the runs that have one, as tidy rows for overlays.
+
+Each theory below returns rows when its closed form holds for a chain, a
+sentence saying why it is left out when the family has a closed form but this
+configuration has none (drift, a policy without one), or ``None`` when it
+does not concern the chain at all. :func:`theory_notes` collects the sentences
+so a report can say why a figure has no theory line.
+"""
 
 from __future__ import annotations
 
@@ -11,63 +18,82 @@ from modelcollapse.models.categorical import CategoricalModel
 from modelcollapse.models.density import GaussianModel
 from modelcollapse.models.linear import LinearRegression
 from modelcollapse.policies import Accumulate, Replace
+from modelcollapse.staleness import Frozen
 from modelcollapse.theory import (
     categorical_theory,
     gaussian_variance_theory,
+    linear_drift_theory,
     linear_regression_theory,
     polynomial_chain_theory,
 )
 from modelcollapse.worlds import RegressionWorld
 from modelcollapse.worlds.discrete import CategoricalWorld
+from modelcollapse.worlds.drifting import drifts
 from modelcollapse.worlds.gaussian import GaussianWorld
 from modelcollapse.worlds.linear import LinearWorld
 
-__all__ = ["theory_overlay"]
+__all__ = ["chain_theory", "theory_notes", "theory_overlay", "theory_with_notes"]
+
+Theory = pd.DataFrame | str | None
 
 
-def _polynomial_replace(chain, generations: int) -> pd.DataFrame | None:
+def _polynomial_replace(chain, generations: int) -> Theory:
     if not (type(chain.world) is RegressionWorld and type(chain.model) is PolynomialRegression
-            and isinstance(chain.policy, Replace)
+            and isinstance(chain.policy, Replace) and not chain.filters
             and chain.n_samples > chain.model.degree + 2):
         return None
+    if drifts(chain.world):
+        return ("no theory line: the polynomial chain's closed form assumes a world that "
+                "does not drift")
     prediction = polynomial_chain_theory(chain.world, chain.model.degree, chain.n_samples,
-                                         chain.model_noise, n_designs=100_000)
+                                         chain.world.noise, model_noise=chain.model_noise,
+                                         n_designs=100_000)
     return prediction.frame(generations)
 
 
-def _gaussian_replace(chain, generations: int) -> pd.DataFrame | None:
+def _gaussian_replace(chain, generations: int) -> Theory:
     world, model = chain.world, chain.model
     if not (type(world) is GaussianWorld and type(model) is GaussianModel
-            and isinstance(chain.policy, Replace) and chain.n_samples > 1 + model.ddof):
+            and isinstance(chain.policy, Replace) and not chain.filters
+            and chain.n_samples > 1 + model.ddof):
         return None
+    # A drifting world moves only its mean, which the fitted variance never sees under replace.
     variance = world.cov[0, 0]
     if not np.allclose(world.cov, variance * np.eye(world.dim)):
-        return None  # the closed form here is for an isotropic truth
+        return "no theory line: the Gaussian closed form is for an isotropic truth"
     return gaussian_variance_theory(chain.n_samples, variance, generations,
                                     estimator=model.estimator, dim=world.dim,
                                     radius=model.radius(world.dim))
 
 
-def _linear(chain, generations: int) -> pd.DataFrame | None:
+def _linear(chain, generations: int) -> Theory:
     world, model, policy = chain.world, chain.model, chain.policy
-    if not (type(world) is LinearWorld and type(model) is LinearRegression and model.ridge == 0
-            and chain.n_samples > world.dim + 1):
+    if not (type(world) is LinearWorld and type(model) is LinearRegression):
         return None
-    if isinstance(policy, Replace):
-        return linear_regression_theory(world.dim, chain.n_samples, chain.model_noise,
-                                        generations)
-    if isinstance(policy, Accumulate) and world.fixed_design:
-        return linear_regression_theory(world.dim, chain.n_samples, chain.model_noise,
-                                        generations, accumulate=True)
-    return None
+    if model.ridge or chain.filters or chain.n_samples <= world.dim + 1:
+        return ("no theory line: the linear closed forms are for least squares without "
+                "filters on more than d + 1 samples")
+    if isinstance(policy, Frozen):
+        return linear_drift_theory(world.dim, chain.n_samples, world.noise, world.drift,
+                                   generations)
+    accumulate = isinstance(policy, Accumulate)
+    if not (isinstance(policy, Replace) or (accumulate and world.fixed_design)):
+        return (f"no theory line: no closed form for the {policy.label} policy "
+                f"with a {world.design} design")
+    return linear_regression_theory(world.dim, chain.n_samples, chain.model_noise, generations,
+                                    accumulate=accumulate, world_noise=world.noise,
+                                    drift=world.drift)
 
 
-def _categorical_replace(chain, generations: int) -> pd.DataFrame | None:
+def _categorical_replace(chain, generations: int) -> Theory:
     world, model = chain.world, chain.model
     if not (type(world) is CategoricalWorld and type(model) is CategoricalModel
-            and isinstance(chain.policy, Replace) and model.temperature == 1.0
-            and model.top_k is None and model.top_p is None):
+            and isinstance(chain.policy, Replace) and not chain.filters
+            and model.temperature == 1.0 and model.top_k is None and model.top_p is None):
         return None
+    if drifts(world):
+        return ("no theory line: the categorical closed forms assume a world that does "
+                "not drift")
     return categorical_theory(world.probabilities, chain.n_samples, generations)
 
 
@@ -78,16 +104,63 @@ _THEORIES = {"mse_to_truth": (_polynomial_replace,), "variance": (_gaussian_repl
              "support_size": (_categorical_replace,)}
 
 
-def theory_overlay(view, metric: str) -> pd.DataFrame:
-    """Theory rows ``point, generation, value, theory`` for every point of ``view`` that has one."""
-    frames = []
+def chain_theory(chain, metric: str, generations: int) -> Theory:
+    """The theory of ``metric`` for ``chain``: rows, a note saying why there is none, or None.
+
+    Parameters
+    ----------
+    chain : Chain
+    metric : str
+        A metric name, e.g. ``"excess_risk"``.
+    generations : int
+        Generations the rows cover.
+
+    Returns
+    -------
+    pandas.DataFrame, str or None
+        Rows ``generation, metric, value, theory`` of ``metric``; a sentence when
+        the family has a closed form but not in this configuration; ``None`` when
+        no theory concerns the chain.
+    """
+    for theory in _THEORIES.get(metric, ()):
+        result = theory(chain, generations)
+        if isinstance(result, pd.DataFrame):
+            return result[result["metric"] == metric]
+        if result is not None:
+            return result
+    return None
+
+
+def _theories(view, metric: str):
+    """Yield ``(point, rows or note)`` for every point of ``view`` whose family has a theory."""
     for index in view.points:
         experiment = view.point_experiment(index)
-        chain = build_chain(experiment)
-        for theory in _THEORIES.get(metric, ()):
-            rows = theory(chain, experiment.generations)
-            if rows is not None:
-                frames.append(rows[rows["metric"] == metric].assign(point=index))
+        result = chain_theory(build_chain(experiment), metric, experiment.generations)
+        if result is not None:
+            yield index, result
+
+
+def theory_with_notes(view, metric: str) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Theory rows for ``metric`` (:func:`theory_overlay`) and the notes (:func:`theory_notes`).
+
+    One pass over the points, for callers that want both.
+    """
+    frames, notes = [], {}
+    for index, result in _theories(view, metric):
+        if isinstance(result, str):
+            notes[index] = result
+        else:
+            frames.append(result.assign(point=index))
     if not frames:
-        return pd.DataFrame(columns=["point", "generation", "value", "theory"])
-    return pd.concat(frames, ignore_index=True)
+        return pd.DataFrame(columns=["point", "generation", "value", "theory"]), notes
+    return pd.concat(frames, ignore_index=True), notes
+
+
+def theory_overlay(view, metric: str) -> pd.DataFrame:
+    """Theory rows ``point, generation, value, theory`` for every point of ``view`` that has one."""
+    return theory_with_notes(view, metric)[0]
+
+
+def theory_notes(view, metric: str) -> dict[int, str]:
+    """Why points of ``view`` whose family has a theory get no line for ``metric``, by point."""
+    return theory_with_notes(view, metric)[1]

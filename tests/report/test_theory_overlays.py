@@ -1,0 +1,78 @@
+"""Theory overlays lie within 4 standard errors of the simulation in every configuration they draw.
+
+Generation 1 learns from the world's noise and later generations from the
+model's; a drifting linear world adds δ²(g − 1)² under replace, fixed-design
+accumulate and frozen. Each test also checks its power: the overlay built the
+old way (one noise for every generation, no drift) is rejected.
+"""
+
+import numpy as np
+import pytest
+
+from modelcollapse import Accumulate, Chain, PolynomialRegression, Replace, cosine_world
+from modelcollapse.metrics import ExcessRisk, MSEToTruth
+from modelcollapse.models.linear import LinearRegression
+from modelcollapse.report.theory import chain_theory
+from modelcollapse.staleness import Frozen, Retrieval
+from modelcollapse.theory import linear_regression_theory, polynomial_chain_theory
+from modelcollapse.worlds.linear import LinearWorld
+
+D, T = 5, 36  # d/(T − d − 1) = 1/6
+
+
+def _z(values: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    return (values.mean(axis=0) - predicted) / (values.std(axis=0, ddof=1)
+                                                / np.sqrt(len(values)))
+
+
+def _run(chain, replicates: int, seed: int = 3) -> np.ndarray:
+    frame = chain.run(replicates, seed=seed)
+    return frame.pivot(index="replicate", columns="generation", values="value").to_numpy()
+
+
+@pytest.mark.parametrize("design, policy", [("fresh", Replace()), ("fixed", Replace()),
+                                            ("fixed", Accumulate())], ids=str)
+def test_linear_overlay_with_model_noise_unlike_the_worlds(design, policy):
+    chain = Chain(LinearWorld(D, 1.0, design), LinearRegression(noise=0.5), policy,
+                  n_samples=T, n_generations=10, metrics=(ExcessRisk(),))
+    sim = _run(chain, 20_000)
+    line = chain_theory(chain, "excess_risk", 10)["value"].to_numpy()
+    assert np.abs(_z(sim, line)).max() < 4
+    single_noise = linear_regression_theory(D, T, 0.5, 10, accumulate=isinstance(
+        policy, Accumulate))["value"].to_numpy()
+    assert _z(sim, single_noise)[0] > 20  # 0.0417 drawn where 0.1667 is measured
+
+
+@pytest.mark.parametrize("design, policy", [("fresh", Replace()), ("fixed", Accumulate()),
+                                            ("fresh", Frozen())], ids=str)
+def test_linear_overlay_under_drift(design, policy):
+    chain = Chain(LinearWorld(D, 1.0, design, drift=0.1), LinearRegression(noise=0.7), policy,
+                  n_samples=T, n_generations=8, metrics=(ExcessRisk(),))
+    sim = _run(chain, 700)
+    line = chain_theory(chain, "excess_risk", 8)["value"].to_numpy()
+    assert np.abs(_z(sim, line)).max() < 4
+    assert _z(sim, line - (0.1 * np.arange(8)) ** 2)[-1] > 8  # the drift term is needed
+
+
+def test_linear_overlay_is_omitted_with_a_note_where_no_closed_form_exists():
+    fresh_accumulate = Chain(LinearWorld(D, 1.0, "fresh"), LinearRegression(), Accumulate(),
+                             n_samples=T, n_generations=3, metrics=(ExcessRisk(),))
+    retrieval = Chain(LinearWorld(D, 1.0, drift=0.1), LinearRegression(), Retrieval(5),
+                      n_samples=T, n_generations=3, metrics=(ExcessRisk(),))
+    for chain in (fresh_accumulate, retrieval):
+        note = chain_theory(chain, "excess_risk", 3)
+        assert isinstance(note, str) and note.startswith("no theory line")
+    drifting_curve = Chain(cosine_world(drift=0.01), PolynomialRegression(3), Replace(),
+                           n_generations=3, metrics=(MSEToTruth(),))
+    assert "drift" in chain_theory(drifting_curve, "mse_to_truth", 3)
+
+
+def test_polynomial_overlay_with_model_noise_unlike_the_worlds():
+    chain = Chain(cosine_world(noise=0.1), PolynomialRegression(3, noise=0.3), Replace(),
+                  n_samples=30, n_generations=20, metrics=(MSEToTruth(),))
+    sim = _run(chain, 4000)
+    rows = chain_theory(chain, "mse_to_truth", 20)
+    line = rows[rows["theory"] == "exact"]["value"].to_numpy()
+    assert np.abs(_z(sim, line)).max() < 4
+    one_noise = polynomial_chain_theory(chain.world, 3, 30, 0.3, n_designs=100_000)
+    assert _z(sim, one_noise.expected_error(np.arange(1, 21)))[0] < -40
