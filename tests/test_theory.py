@@ -67,22 +67,35 @@ def test_monte_carlo_trace_equals_direct_linear_algebra():
     np.testing.assert_allclose(traces, direct, rtol=1e-10)
 
 
-def _mean_errors(policy, generations=200, replicates=3000):
+def _errors(policy, generations=200, replicates=3000):
     chain = Chain(WORLD, PolynomialRegression(3), policy, n_generations=generations,
                   metrics=(MSEToTruth(),))
     frame = chain.run(replicates, seed=7)
-    grouped = frame.groupby("generation")["value"]
-    return grouped.mean().to_numpy(), (grouped.std() / np.sqrt(grouped.count())).to_numpy()
+    return frame.pivot(index="replicate", columns="generation", values="value").to_numpy()
 
 
-def test_accumulate_keeps_the_error_bounded():
-    """Accumulated data: the error at 200 stays within π²/6 of the first generation's."""
-    mean, _ = _mean_errors(Accumulate())
-    assert mean[-1] < np.pi**2 / 6 * mean[0]
+def _paired_z(errors, later, earlier):
+    """z of the mean change from generation ``earlier`` to ``later``, replicate by replicate."""
+    change = errors[:, later - 1] - errors[:, earlier - 1]
+    return change.mean() / (change.std(ddof=1) / np.sqrt(len(change)))
 
 
-def test_fresh_real_data_makes_the_error_level_off():
-    """With 10% fresh data the error stops growing: generation 200 ≈ generation 100."""
-    mean, se = _mean_errors(FreshReal(0.1))
-    assert abs(mean[199] - mean[99]) < 4 * np.hypot(se[199], se[99]) + 0.1 * mean[99]
-    assert mean[199] < 0.2 * (mean[0] + 199 * 0.0016)  # far below the replace line
+def test_accumulate_stops_growing_far_below_the_replace_line(theory):
+    """Accumulated data: no change from generation 100 to 200, and 1/30 of replace's error.
+
+    With fresh designs accumulate has no closed form here (the equal-Gram
+    approximation E[MSE₁] + slope·Σ_{2≤i≤n} 1/i² runs about 3.5% above the
+    simulation); what is exact is that the increments shrink like 1/i², so the
+    error has stopped moving by generation 100.
+    """
+    errors = _errors(Accumulate())
+    assert abs(_paired_z(errors, 200, 100)) < 4
+    replace_line = theory.expected_error(200)
+    assert errors[:, 199].mean() < replace_line / 30
+
+
+def test_fresh_real_data_makes_the_error_level_off(theory):
+    """With 10% fresh data the error stops growing: generation 200 equals generation 100."""
+    errors = _errors(FreshReal(0.1))
+    assert abs(_paired_z(errors, 200, 100)) < 4
+    assert errors[:, 199].mean() < 0.2 * theory.expected_error(200)  # far below replace

@@ -13,14 +13,15 @@ WORLD = TwoClassWorld(separation=2.0, dim=2)
 E, PHI = 0.5, 0.6  # the generator is wrong half the time; ψ* = φ(1 − e)/e = 0.6
 
 
-def _accuracy_after_verification(keep_wrong: float, seed: int) -> tuple[float, float]:
-    """Label inputs wrongly with rate E, verify, fit a linear classifier on what is kept."""
+def _accuracy_after_verification(keep_wrong: float, seed: int, wrong_share: float = E,
+                                 keep_correct: float = PHI) -> tuple[float, float]:
+    """Label inputs wrongly with rate e, verify, fit a linear classifier on what is kept."""
     rng = np.random.default_rng(seed)
     X = WORLD.draw_inputs(40_000, rng=rng)
-    flipped = rng.random(len(X)) < E
+    flipped = rng.random(len(X)) < wrong_share
     labels = np.where(flipped, 1 - WORLD.true_labels(X), WORLD.true_labels(X))
     candidates = Dataset.synthetic(X, labels, generation=1)
-    kept, figures = Verifier(PHI, keep_wrong).apply(candidates, world=WORLD, rng=rng)
+    kept, figures = Verifier(keep_correct, keep_wrong).apply(candidates, world=WORLD, rng=rng)
     classifier = LogisticRegression().fit(kept.X, kept.y)
     X_test, y_test = WORLD.held_out_labelled()
     return float(np.mean(classifier.predict(X_test) == y_test)), figures["verifier_wrong_kept"]
@@ -31,6 +32,27 @@ def test_the_breakdown_point_solves_p_star_equal_one_half():
     assert psi == pytest.approx(0.6)
     assert verifier_theory(E, PHI, psi)[1] == pytest.approx(0.5)
     assert verifier_breakdown(0.1, 0.9) > 1  # a rarely wrong generator never breaks down
+
+
+@pytest.mark.parametrize("e, phi, expected", [(0.2, 0.1, 0.4), (0.7, 0.6, 0.6 * 0.3 / 0.7),
+                                              (0.9, 1.0, 1 / 9), (0.6, 0.9, 0.6)])
+def test_the_breakdown_point_at_several_error_shares(e, phi, expected):
+    """ψ* = φ(1 − e)/e, not φ: at e ≠ 1/2 the two differ, and p* = 1/2 exactly at ψ*."""
+    psi = verifier_breakdown(e, phi)
+    assert psi == pytest.approx(expected, rel=1e-12)
+    assert verifier_theory(e, phi, psi)[1] == pytest.approx(0.5, rel=1e-12)
+    assert verifier_theory(e, phi, 0.99 * psi)[1] < 0.5 < verifier_theory(e, phi, 1.01 * psi)[1]
+
+
+@pytest.mark.parametrize("keep_wrong, optimal", [(0.15, True), (0.4, False)])
+def test_the_flip_happens_at_the_breakdown_point_when_errors_are_common(keep_wrong, optimal):
+    """e = 0.7, φ = 0.6: ψ* = 0.257, so ψ = 0.4 (below φ) already trains the worst classifier."""
+    e, phi = 0.7, 0.6
+    accuracy, _ = _accuracy_after_verification(keep_wrong, seed=13, wrong_share=e,
+                                               keep_correct=phi)
+    assert (keep_wrong < verifier_breakdown(e, phi)) == optimal
+    bayes_accuracy = 1 - WORLD.bayes_error
+    assert accuracy == pytest.approx(bayes_accuracy if optimal else 1 - bayes_accuracy, abs=0.02)
 
 
 @pytest.mark.parametrize("keep_wrong, side", [(0.4, "below"), (0.9, "above")])

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma, gammainc, gammaln, hyp1f1
+from scipy.integrate import quad
+from scipy.optimize import brentq
+from scipy.special import digamma, gammainc, gammaln, hyp1f1, loggamma
 
 from modelcollapse.kernels.polynomial import cholesky_solve, sufficient_statistics
 from modelcollapse.models.regression import to_unit_interval, unit_vandermonde
@@ -15,6 +17,7 @@ __all__ = [
     "PolynomialChainTheory",
     "categorical_theory",
     "drift_mean_error_theory",
+    "gaussian_variance_median",
     "gaussian_variance_theory",
     "linear_drift_theory",
     "linear_regression_theory",
@@ -193,6 +196,53 @@ def gaussian_variance_theory(n_samples: int, variance: float, n_generations: int
                                     "value": np.log(variance) + generation * step,
                                     "theory": "exact"}))
     return pd.concat(frames, ignore_index=True)
+
+
+def gaussian_variance_median(n_samples: int, variance: float, generation: int, *,
+                             estimator: str = "mle") -> float:
+    """Median of the variance of a 1-D Gaussian refitted on its own samples ``generation`` times.
+
+    Shumailov et al., Nature 2024, Theorem 3.1: with M samples a generation,
+    σ²_g = σ₀²·Π_{i ≤ g} χ²_{M−1, i}/(M − ddof) with independent χ² factors, so
+    log σ²_g is a sum of g independent log-χ² terms whose characteristic
+    function is φ(t)^g, φ(t) = (2/(M − ddof))^{it}·Γ((M−1)/2 + it)/Γ((M−1)/2).
+    The distribution function of the sum follows by Gil-Pelaez inversion,
+    F(x) = 1/2 − (1/π)∫₀^∞ Im[e^{−itx}φ(t)^g]/t dt, and the median solves F = 1/2
+    (derived here from the theorem's χ² law). The mean of σ²_g is heavy-tailed
+    (it stays σ₀² for the unbiased estimator) while the median falls
+    geometrically: this is the number to compare a typical replicate with.
+
+    Parameters
+    ----------
+    n_samples : int
+        M, items per generation (replace policy, no truncation).
+    variance : float
+        σ₀².
+    generation : int
+        g ≥ 1.
+    estimator : {"mle", "unbiased"}
+
+    Returns
+    -------
+    float
+        The median of σ²_g.
+    """
+    ddof = {"mle": 0, "unbiased": 1}[estimator]
+    half = (n_samples - 1) / 2
+    scale = np.log(2 / (n_samples - ddof))
+
+    def log_phi(t: float) -> complex:
+        return generation * (1j * t * scale + loggamma(half + 1j * t) - loggamma(half))
+
+    def cdf(x: float) -> float:
+        integral, _ = quad(lambda t: np.imag(np.exp(log_phi(t) - 1j * t * x)) / t, 0, np.inf,
+                           limit=400)
+        return 0.5 - integral / np.pi
+
+    centre = generation * (digamma(half) + scale)  # E[log σ²_g / σ₀²]
+    spread = 4 * np.sqrt(generation * 2 / (n_samples - 1)) + 1.0
+    log_median = brentq(lambda x: cdf(x) - 0.5, centre - spread, centre + spread, xtol=1e-10)
+    return float(variance * np.exp(log_median))
 
 
 def categorical_theory(probabilities: np.ndarray, n_samples: int,

@@ -94,3 +94,18 @@ def test_empty_corpus_is_an_error(tmp_path):
     (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
     with pytest.raises(CorpusError, match="holds no text"):
         load_corpus(f"text:{tmp_path / 'empty.txt'}")
+
+
+def test_a_folder_reads_every_file_once_and_reports_copies(tmp_path):
+    """Links (Debian's GPL → GPL-3) are read once; a copy under another name is left out."""
+    (tmp_path / "GPL-3").write_text("the third version\n", encoding="utf-8")
+    (tmp_path / "GPL").symlink_to(tmp_path / "GPL-3")
+    (tmp_path / "MIT").write_text("a short licence\n", encoding="utf-8")
+    (tmp_path / "MIT-copy").write_text("a short licence\n", encoding="utf-8")
+    corpus = load_corpus(f"text:{tmp_path}")
+    assert corpus.sources == (str(tmp_path / "GPL"), str(tmp_path / "MIT"))
+    assert corpus.text.count("third version") == 1 and corpus.text.count("short licence") == 1
+    assert corpus.duplicates == (f"{tmp_path / 'MIT-copy'} = {tmp_path / 'MIT'}",)
+    assert "1 duplicate files left out" in corpus.describe()
+    globbed = load_corpus(f"text:{tmp_path}/GPL*")
+    assert globbed.sources == (str(tmp_path / "GPL"),)

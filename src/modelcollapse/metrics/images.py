@@ -41,6 +41,7 @@ __all__ = [
     "FeatureSpace",
     "GeneratedImageMetrics",
     "HeldOutELBO",
+    "LatentSD",
     "LatentSpread",
     "class_histogram",
     "feature_space",
@@ -329,7 +330,8 @@ def image_scores(space: FeatureSpace, images: np.ndarray, n_classes: int) -> dic
 class LatentSpread:
     """Shumailov's measure: spread of the latent means of generated images.
 
-    Average variance per latent dimension of the reference encoder's
+    Average variance per latent dimension (a variance: :class:`LatentSD`
+    gives standard deviations) of the reference encoder's
     posterior means (:func:`reference_vae`) over ``n_generated`` generated
     images. Falls as samples become more typical and the tails vanish.
 
@@ -358,7 +360,23 @@ class LatentSpread:
         except DegenerateFitError:  # the settings diverge on real data too: no ruler to measure
             return {self.name: float("nan")}
         means = reference.encode(images)
-        return {self.name: float(np.mean(np.var(means, axis=0)))}
+        return {self.name: self._spread(means)}
+
+    @staticmethod
+    def _spread(means: np.ndarray) -> float:
+        """Average variance per latent dimension (a variance, despite the name)."""
+        return float(np.mean(np.var(means, axis=0)))
+
+
+@dataclass(frozen=True)
+class LatentSD(LatentSpread):
+    """:class:`LatentSpread` in standard deviations: the mean per-dimension SD of latent means."""
+
+    name = "latent_sd"
+
+    @staticmethod
+    def _spread(means: np.ndarray) -> float:
+        return float(np.mean(np.std(means, axis=0)))
 
 
 @dataclass(frozen=True)

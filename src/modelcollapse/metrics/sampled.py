@@ -10,7 +10,10 @@ __all__ = ["DENSITY_METRICS", "DensityMetric"]
 
 DENSITY_METRICS = {
     "spread": "average variance per dimension of the model's distribution",
-    "component_spread": "average variance per dimension of a mixture's components",
+    "component_spread": "average variance per dimension of a mixture's components (a "
+                        "variance: square of a standard deviation)",
+    "component_sd": "average standard deviation per dimension of a mixture's components, "
+                    "the units Shumailov et al. report",
     "held_out_ll": "mean log-density of the world's held-out real sample",
 }
 
@@ -25,7 +28,7 @@ class DensityMetric(NamedMetric):
     def applies(self, model, world) -> bool:  # noqa: D102
         if not hasattr(model, "score"):
             return False
-        if self.name == "component_spread":
+        if self.name in ("component_spread", "component_sd"):
             return hasattr(model, "n_components")
         return self.name != "held_out_ll" or hasattr(world, "held_out")
 

@@ -100,8 +100,12 @@ class GaussianMixtureModel:
                 "spherical": lambda c: c}[m.covariance_type](m.covariances_)
 
     def component_spread(self) -> float:
-        """Average variance per dimension of the components (Shumailov's measure)."""
+        """Average variance per dimension of the components (a variance, despite the name)."""
         return float(np.mean(self._component_variances()))
+
+    def component_sd(self) -> float:
+        """Average standard deviation per dimension of the components (Shumailov's units)."""
+        return float(np.mean(np.sqrt(self._component_variances())))
 
     def spread(self) -> float:
         """Average variance per dimension of the whole mixture (within plus between)."""

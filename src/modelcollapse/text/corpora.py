@@ -60,16 +60,22 @@ class Corpus:
         The whole corpus.
     sources : tuple of str
         The files read, in order.
+    duplicates : tuple of str
+        Files left out because an earlier file has the same contents (a copy,
+        or a link under another name), each as ``"path = earlier path"``.
     """
 
     name: str
     text: str
     sources: tuple[str, ...]
+    duplicates: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        """One line with the corpus's size."""
+        """One line with the corpus's size (and the duplicate files left out)."""
+        left_out = (f", {len(self.duplicates)} duplicate files left out"
+                    if self.duplicates else "")
         return (f"{self.name}: {len(self.sources)} files, {len(self.text):,} characters, "
-                f"{len(self.text.split()):,} words")
+                f"{len(self.text.split()):,} words{left_out}")
 
 
 # --- Shakespeare ------------------------------------------------------------------------------
@@ -169,8 +175,23 @@ def _python_stdlib() -> Corpus:
 
 # --- A user's files ---------------------------------------------------------------------------
 
+def _once(files: list[Path]) -> list[Path]:
+    """``files`` in order, each real file once: links to a file already listed are dropped."""
+    seen, kept = set(), []
+    for path in files:
+        real = path.resolve()
+        if real not in seen:
+            seen.add(real)
+            kept.append(path)
+    return kept
+
+
 def _user_files(path: str) -> list[Path]:
-    """The files ``path`` names: a file, every visible file under a folder, or a glob."""
+    """The files ``path`` names: a file, every visible file under a folder, or a glob.
+
+    A folder or glob may reach one file by several names (symbolic links such
+    as GPL → GPL-3); each file is listed once, under its first name in order.
+    """
     target = Path(path).expanduser()
     if target.is_file():
         return [target]
@@ -180,12 +201,12 @@ def _user_files(path: str) -> list[Path]:
         if not files:
             raise CorpusError(f"text:{path}: the folder holds no files; point at a folder "
                               "of text files")
-        return sorted(files, key=lambda p: p.as_posix())
+        return _once(sorted(files, key=lambda p: p.as_posix()))
     if glob.has_magic(path):
         files = [Path(p) for p in glob.glob(str(target), recursive=True) if Path(p).is_file()]
         if not files:
             raise CorpusError(f"text:{path}: the pattern matches no files; check the pattern")
-        return sorted(files, key=lambda p: p.as_posix())
+        return _once(sorted(files, key=lambda p: p.as_posix()))
     raise CorpusError(f"text:{path}: no such file or folder; check the path")
 
 
@@ -250,8 +271,17 @@ def read_utf8_files(paths: list[Path]) -> list[str]:
 @lru_cache(maxsize=8)
 def _user_corpus(path: str) -> Corpus:
     files = _user_files(path)
-    return Corpus(f"text:{path}", "\n\n".join(read_utf8_files(files)),
-                  tuple(str(p) for p in files))
+    # Identical texts would put training text verbatim into held-out blocks: keep the first.
+    first_with: dict[str, Path] = {}
+    texts, sources, duplicates = [], [], []
+    for file, text in zip(files, read_utf8_files(files), strict=True):
+        if text in first_with:
+            duplicates.append(f"{file} = {first_with[text]}")
+            continue
+        first_with[text] = file
+        texts.append(text)
+        sources.append(str(file))
+    return Corpus(f"text:{path}", "\n\n".join(texts), tuple(sources), tuple(duplicates))
 
 
 def load_corpus(name: str, max_chars: int | None = None) -> Corpus:

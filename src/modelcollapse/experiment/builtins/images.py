@@ -6,7 +6,12 @@ PyTorch is imported only when a VAE is built, so registering costs nothing.
 from __future__ import annotations
 
 from modelcollapse.experiment.registry import metrics, models, worlds
-from modelcollapse.metrics.images import GeneratedImageMetrics, HeldOutELBO, LatentSpread
+from modelcollapse.metrics.images import (
+    GeneratedImageMetrics,
+    HeldOutELBO,
+    LatentSD,
+    LatentSpread,
+)
 from modelcollapse.worlds.images import digits_images, fashion_mnist
 
 DEFAULT_METRICS = {
@@ -19,6 +24,7 @@ worlds.register("fashion-mnist")(fashion_mnist)
 
 metrics.register("image_features")(GeneratedImageMetrics)
 metrics.register("latent_spread")(LatentSpread)
+metrics.register("latent_sd")(LatentSD)
 metrics.register("held_out_elbo")(HeldOutELBO)
 
 
