@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from modelcollapse.artifacts import ArtifactLog
+from modelcollapse.code.packages import kernel as package_kernel
 from modelcollapse.data import Dataset, Pool
 from modelcollapse.kernels import categorical as categorical_kernel
 from modelcollapse.kernels import gaussian as gaussian_kernel
@@ -31,7 +32,8 @@ from modelcollapse.worlds.drifting import drifts, world_at
 __all__ = ["Chain"]
 
 # Families with a batched kernel: each module offers supports(chain) and run_block(...).
-_KERNELS = (polynomial_kernel, linear_kernel, gaussian_kernel, categorical_kernel)
+_KERNELS = (polynomial_kernel, linear_kernel, gaussian_kernel, categorical_kernel,
+            package_kernel)
 
 Engine = Literal["auto", "batched", "loop"]
 
@@ -156,8 +158,13 @@ class Chain:
         kernel = self.kernel()
         if engine == "batched" and kernel is None:
             raise ValueError("this chain has no batched kernel; use engine='loop' or 'auto'")
+        if kernel is not None and engine == "loop" and hasattr(kernel, "loop_refusal"):
+            reason = kernel.loop_refusal(self)
+            if reason:
+                raise ValueError(reason)
         if kernel is not None and engine != "loop":
-            return kernel.run_block(self, tree, first_replicate, n_replicates)
+            keeps = {"artifacts": artifacts} if getattr(kernel, "KEEPS_ARTIFACTS", False) else {}
+            return kernel.run_block(self, tree, first_replicate, n_replicates, **keeps)
         rows = []
         for replicate in range(first_replicate, first_replicate + n_replicates):
             rows.extend(self._run_replicate(tree, replicate, artifacts))
@@ -166,11 +173,14 @@ class Chain:
     def kernel(self):
         """The batched kernel module that can run this chain, or None.
 
-        Filters and a drifting world (a truth that moves each generation) run in the loop.
+        Filters run in the loop unless the kernel applies them itself
+        (``RUNS_FILTERS``); a drifting world (a truth that moves each generation)
+        always runs in the loop.
         """
-        if self.filters or drifts(self.world):
+        if drifts(self.world):
             return None
-        return next((k for k in _KERNELS if k.supports(self)), None)
+        return next((k for k in _KERNELS if k.supports(self)
+                     and (not self.filters or getattr(k, "RUNS_FILTERS", False))), None)
 
     def metric_names(self) -> list[str]:
         """Names of the figures recorded every generation, in order."""

@@ -228,8 +228,9 @@ def run_family(family_type: type[BatchedFamily], chain, tree: SeedTree, first_re
     names = chain.metric_names()
     values = np.empty((G, R, len(names)))
     degenerate = np.zeros((G, R), dtype=bool)
-    for start in range(0, R, CHUNK):
-        size = min(CHUNK, R - start)
+    chunk = getattr(family_type, "chunk", CHUNK)   # families with wide states chunk finer
+    for start in range(0, R, chunk):
+        size = min(chunk, R - start)
         family = family_type(chain, size)
         block = _PolicyBlock(family, chain, tree, first_replicate + start)
         dead = np.zeros(size, dtype=bool)

@@ -12,6 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from modelcollapse.code.packages.model import PackageWriter
+from modelcollapse.code.packages.theory import invented_rate_theory
+from modelcollapse.code.packages.world import PackageNameWorld
 from modelcollapse.experiment.sweep import build_chain
 from modelcollapse.models import PolynomialRegression
 from modelcollapse.models.categorical import CategoricalModel
@@ -97,11 +100,24 @@ def _categorical_replace(chain, generations: int) -> Theory:
     return categorical_theory(world.probabilities, chain.n_samples, generations)
 
 
+def _package_names(chain, generations: int) -> Theory:
+    if not (type(chain.world) is PackageNameWorld and type(chain.model) is PackageWriter):
+        return None
+    if chain.filters:
+        return "no theory line: the invented-name closed form is for chains without defences"
+    universe = chain.world.universe
+    if (universe.mistake_stop - universe.mistake_start).min() == 0:
+        return "no theory line: some package has no mistake to make, so slips are not all invented"
+    return invented_rate_theory(chain.model.hallucination_rate, chain.policy, chain.n_samples,
+                                generations)
+
+
 # metric name -> functions that return theory rows for a chain, or None when they don't apply
 _THEORIES = {"mse_to_truth": (_polynomial_replace,), "variance": (_gaussian_replace,),
              "log_variance": (_gaussian_replace,), "excess_risk": (_linear,),
              "gini_simpson": (_categorical_replace,), "rare_mass": (_categorical_replace,),
-             "support_size": (_categorical_replace,)}
+             "support_size": (_categorical_replace,),
+             "invented_name_rate": (_package_names,), "model_invented_rate": (_package_names,)}
 
 
 def chain_theory(chain, metric: str, generations: int) -> Theory:

@@ -1,0 +1,189 @@
+"""Package-name chains, all replicates at once, with the squatter and the defences.
+
+A model's state is its training set of names, ``(m, R)``; the policy engine
+(:mod:`modelcollapse.kernels.engine`) builds it for every policy, because a
+set of names is its own sufficient statistic (statistics concatenate). Each
+generation the kernel fits, lets the squatter act, measures, and keeps the
+published distribution the next generation's writes are drawn from:
+
+1. W, the write distribution of every replicate's model (:mod:`.writing`);
+2. the squatter, at his generations, registers the ``squatter_names``
+   invented names with the most mass in W (he probes the model as attackers
+   probe public assistants) that he has not registered yet;
+3. the defences' acceptance A, given what is registered now, and the
+   published distribution P ∝ W·A;
+4. the metrics, then the next training set's writes drawn from P.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from modelcollapse.code.packages.defences import acceptance_of
+from modelcollapse.code.packages.metrics import PackageNameMetric, package_metrics
+from modelcollapse.code.packages.model import PackageWriter
+from modelcollapse.code.packages.world import PackageNameWorld
+from modelcollapse.code.packages.writing import published
+from modelcollapse.kernels.engine import POLICIES, BatchedFamily, run_family
+from modelcollapse.models.categorical import sample_indices
+from modelcollapse.policies import Accumulate, AccumulateSubsample
+from modelcollapse.rng import SeedTree
+
+__all__ = ["KEEPS_ARTIFACTS", "RUNS_FILTERS", "loop_refusal", "run_block", "supports",
+           "top_names"]
+
+RUNS_FILTERS = True
+"""The defences are this family's filters; the kernel applies them itself."""
+
+KEEPS_ARTIFACTS = True
+"""Replicate 0's most published invented names are kept each generation."""
+
+CHUNK = 512
+"""Replicates per chunk: a few (V, R) arrays of a 9,000-name universe stay near 40 MB each."""
+
+_TOP_NAMES = 10
+
+
+def supports(chain) -> bool:
+    """Whether this kernel can run ``chain`` (every package-name chain with an engine policy)."""
+    return (type(chain.world) is PackageNameWorld and type(chain.model) is PackageWriter
+            and type(chain.policy) in POLICIES
+            and all(type(m) is PackageNameMetric for m in chain.metrics))
+
+
+def loop_refusal(chain) -> str | None:
+    """Why the per-replicate loop cannot run ``chain``, or None if it can.
+
+    The squatter's registrations and the defences' resampling live in the
+    kernel; the loop runs plain package-name chains (used to check the kernel).
+    """
+    if chain.filters or chain.world.squatter_names:
+        return ("package-name chains with a squatter or defences run only on the batched "
+                "kernel; use engine 'auto'")
+    return None
+
+
+def contamination(policy, generation: int, n_samples: int) -> float:
+    """Expected model-written share of generation ``generation``'s training set."""
+    if generation == 1:
+        return 0.0
+    if isinstance(policy, Accumulate | AccumulateSubsample):
+        return (generation - 1) / generation
+    return 1.0 - policy.n_real_items(n_samples, generation) / n_samples
+
+
+def top_names(universe, P: np.ndarray, squatted: np.ndarray) -> list[dict]:
+    """The most published invented names of one replicate (P and squatted of shape (V,))."""
+    invented = np.flatnonzero(universe.invented)
+    order = invented[np.argsort(-P[invented], kind="stable")[:_TOP_NAMES]]
+    return [{"name": universe.names[v], "imitates": universe.names[universe.root[v]],
+             "edit": universe.kind[v], "share of writes": round(float(P[v]), 5),
+             "squatted": bool(squatted[v]), "squattable": bool(universe.squattable[v])}
+            for v in order if P[v] > 0]
+
+
+class PackageFamily(BatchedFamily):
+    """Training sets of names as state; W, the squatter, A, P and metrics each generation."""
+
+    chunk = CHUNK
+
+    def __init__(self, chain, n_replicates: int, artifacts=None):
+        super().__init__(chain, n_replicates)
+        world = chain.world
+        self.universe = world.universe
+        self.writer = chain.model.writer
+        self.truth = world.probabilities[:, np.newaxis]
+        self.names = [n for m in chain.metrics for n in m.names(chain.model)]
+        V = len(self.universe)
+        self.squatted = np.zeros((V, self.R), dtype=bool)
+        self.first_seen = np.zeros((V, self.R), dtype=np.int32)
+        self.generation = 0
+        self.published = None
+        self.artifacts = artifacts
+
+    def real(self, n, rng):
+        return (sample_indices(rng, np.broadcast_to(self.truth, (len(self.truth), self.R)), n),)
+
+    def synthetic(self, state, n, inputs, sample):
+        P, alive = self.published
+        usable = np.where(alive, P, self.truth)     # dead replicates draw, then stay dead
+        return (np.where(alive, sample_indices(sample, usable, n), -1),)
+
+    def statistics(self, items):
+        return (items[0],)
+
+    def combine(self, a, b):
+        return (np.concatenate([a[0], b[0]]),)
+
+    def fit(self, stats):
+        (items,) = stats
+        self.generation += 1
+        V = len(self.universe)
+        present = np.zeros((V + 1, self.R), dtype=bool)
+        present[np.where(items >= 0, items, V), np.arange(self.R)] = True
+        fresh = present[:V] & (self.first_seen == 0)
+        self.first_seen[fresh] = self.generation
+        return items, ~(items >= 0).any(axis=0)
+
+    def forget(self, state, dead):
+        state[:, dead] = -1
+        return state
+
+    def _squat(self, mass: np.ndarray) -> None:
+        world = self.chain.world
+        if not world.squatter_names or self.generation % world.squatter_every:
+            return
+        candidates = np.where(self.universe.invented[:, np.newaxis] & ~self.squatted, mass, 0)
+        m = min(world.squatter_names, len(candidates))
+        best = np.argpartition(-candidates, m - 1, axis=0)[:m]
+        chosen = np.take_along_axis(candidates, best, axis=0) > 0
+        columns = np.broadcast_to(np.arange(self.R), best.shape)
+        self.squatted[best[chosen], columns[chosen]] = True
+
+    def measure(self, state, out):
+        mass = self.writer.write_mass(state)
+        self._squat(mass)
+        n_writes = self.chain.n_samples
+        acceptance, figures = np.ones_like(mass), {}
+        for curation in self.chain.filters:
+            accepted = acceptance_of(curation, self.universe, self.squatted, n_writes)
+            rejected = (mass * (1 - accepted)).sum(axis=0)
+            if curation.name == "registry-check":
+                figures["registry_check_rejected"] = rejected
+            else:   # human review: reads budget writes, drops what it judges invented
+                figures["review_reviewed"] = np.full(self.R, float(min(curation.budget,
+                                                                       n_writes)))
+                figures["review_dropped"] = rejected * n_writes
+            acceptance = acceptance * accepted
+        values = package_metrics(self.names, universe=self.universe, items=state, mass=mass,
+                                 acceptance=acceptance, squatted=self.squatted,
+                                 first_seen=self.first_seen, generation=self.generation)
+        P, share = published(mass, acceptance)
+        self.published = (P, share > 0)
+        if self.chain.filters:
+            figures["contamination"] = np.full(self.R, contamination(
+                self.chain.policy, self.generation, n_writes))
+        values |= figures
+        for column, name in enumerate(self.chain.metric_names()):
+            out[:, column] = np.where(share > 0, values[name], np.nan)
+        if self.artifacts is not None:
+            sink = self.artifacts.sink(0, self.generation)
+            if sink is not None:
+                sink.json("top_invented_names", top_names(self.universe, P[:, 0],
+                                                          self.squatted[:, 0]))
+
+
+def run_block(chain, tree: SeedTree, first_replicate: int, n_replicates: int,
+              artifacts=None) -> pd.DataFrame:
+    """Run a block of replicates of a package-name chain (see :func:`.engine.run_family`).
+
+    ``artifacts`` keeps replicate 0's most published invented names each generation.
+    """
+    kept = [artifacts if first_replicate == 0 else None]
+
+    def family(chain, size):
+        return PackageFamily(chain, size, kept.pop() if kept else None)   # first chunk only
+
+    family.chunk = CHUNK
+    return run_family(family, chain, tree, first_replicate, n_replicates)

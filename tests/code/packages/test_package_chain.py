@@ -1,0 +1,161 @@
+"""The package-name family: mistakes, the closed form, kernel against loop, squatter, defences."""
+
+import gzip
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from modelcollapse import Chain
+from modelcollapse.artifacts import ArtifactLog
+from modelcollapse.cli.main import app
+from modelcollapse.code.packages.defences import RegistryCheck
+from modelcollapse.code.packages.metrics import PACKAGE_METRICS, PackageNameMetric
+from modelcollapse.code.packages.mistakes import EDITS, candidate_mistakes
+from modelcollapse.code.packages.model import PackageWriter
+from modelcollapse.code.packages.theory import invented_rate_theory
+from modelcollapse.code.packages.world import PackageNameWorld
+from modelcollapse.filters import HumanReview
+from modelcollapse.policies import Accumulate, FreshReal, Replace, WebScrape
+
+METRICS = tuple(PackageNameMetric(name) for name in PACKAGE_METRICS)
+N_PACKAGES = 150
+
+
+def chain(policy=None, filters=(), squatter=0, generations=6, samples=200, h=0.217):
+    world = PackageNameWorld(n_packages=N_PACKAGES, squatter_names=squatter)
+    return Chain(world, PackageWriter(hallucination_rate=h), policy=policy or Replace(),
+                 n_samples=samples, n_generations=generations, metrics=METRICS,
+                 filters=filters)
+
+
+def by_generation(frame, metric):
+    rows = frame[frame["metric"] == metric]
+    return rows.groupby("generation")["value"].agg(["mean", "sem", "count"])
+
+
+def test_every_edit_changes_the_name_and_the_draws_repeat_for_a_seed():
+    rng = np.random.default_rng(3)
+    for edit in EDITS.values():
+        wrong = edit("requests", rng)
+        assert wrong and wrong != "requests"
+    first = candidate_mistakes("numpy", ["pandas"], np.random.default_rng(5))
+    again = candidate_mistakes("numpy", ["pandas"], np.random.default_rng(5))
+    assert first == again and len(first) >= 8
+
+
+def test_invented_names_are_not_real_and_remember_what_they_imitate():
+    universe = PackageNameWorld(n_packages=N_PACKAGES).universe
+    invented = [name for name, flag in zip(universe.names, universe.invented, strict=True)
+                if flag]
+    assert invented and not any(universe.registry.is_real(name) for name in invented)
+    assert len(set(universe.names)) == len(universe.names)
+    slips = universe.mistake_matrix(0.43)
+    np.testing.assert_allclose(np.asarray(slips.sum(axis=1)).ravel(), 1.0)
+    for v in np.flatnonzero(universe.invented)[:50]:
+        root = universe.root[v]
+        assert universe.mistake_start[root] <= v < universe.mistake_stop[root]
+
+
+@pytest.mark.parametrize("policy", [Replace(), Accumulate(), FreshReal(0.25),
+                                    WebScrape("linear", 0.0, 0.9, 4)],
+                         ids=["replace", "accumulate", "fresh-real", "web-scrape"])
+def test_invented_rate_follows_its_closed_form_within_4_standard_errors(policy):
+    # 1,500 replicates: the standard error is about 0.001, while r_g moves by 0.02–0.17 a
+    # generation, so a wrong recursion (a missing (1 − h), a share off by one generation)
+    # misses by far more than 4 SE.
+    frame = chain(policy).run(1500, seed=11)
+    theory = invented_rate_theory(0.217, policy, 200, 6)
+    expected = theory[theory["metric"] == "invented_name_rate"]["value"].to_numpy()
+    seen = by_generation(frame, "invented_name_rate")
+    # Generation 1 is exactly h in every replicate (SE 0): allow rounding there.
+    gap = np.abs(seen["mean"].to_numpy() - expected)
+    assert np.all(gap < 4 * seen["sem"].to_numpy() + 1e-12), gap / seen["sem"].to_numpy()
+    if isinstance(policy, Replace):
+        np.testing.assert_allclose(expected, 1 - (1 - 0.217) ** np.arange(1, 7))
+
+
+def test_the_batched_kernel_and_the_loop_agree_in_distribution():
+    plain = chain(samples=100, generations=4)
+    batched = plain.run(400, seed=2)
+    loop = plain.run(400, seed=3, engine="loop")
+    for metric in ("invented_name_rate", "invented_names_known", "real_packages_known",
+                   "invented_top10_share"):
+        a, b = by_generation(batched, metric), by_generation(loop, metric)
+        gap = np.abs(a["mean"] - b["mean"]).to_numpy()
+        assert np.all(gap < 4 * np.hypot(a["sem"], b["sem"]).to_numpy() + 1e-12), metric
+
+
+def test_share_and_concentration_of_invented_names_grow_under_replace():
+    frame = chain(generations=8).run(300, seed=5)
+    rate = by_generation(frame, "invented_name_rate")["mean"].to_numpy()
+    known = by_generation(frame, "invented_names_known")["mean"].to_numpy()
+    age = by_generation(frame, "invented_name_age")["mean"].to_numpy()
+    assert np.all(np.diff(rate) > 0) and rate[-1] > 0.8
+    assert known[-1] > known[1] and np.all(np.diff(age[1:]) > 0)
+
+
+def test_the_squatter_defeats_a_live_registry_check_but_not_a_low_background_one():
+    live = chain(WebScrape("linear", 0.0, 0.9, 4), (RegistryCheck("live"),), squatter=5)
+    low = chain(WebScrape("linear", 0.0, 0.9, 4),
+                (RegistryCheck("low-background", cutoff="2026-12"),), squatter=5)
+    installs = by_generation(live.run(200, seed=7), "squatted_install_rate")["mean"]
+    assert installs.iloc[0] > 0 and installs.iloc[-1] > 2 * installs.iloc[0]
+    held = low.run(200, seed=7)
+    assert (held[held["metric"] == "squatted_install_rate"]["value"] == 0).all()
+    assert (held[held["metric"] == "invented_name_rate"]["value"] == 0).all()
+    names = by_generation(held, "squatted_names")["mean"].to_numpy()
+    np.testing.assert_allclose(names, 5 * np.arange(1, 7))   # he registers, nobody installs
+    none = chain(squatter=0).run(50, seed=7)
+    assert (none[none["metric"] == "squatted_install_rate"]["value"] == 0).all()
+
+
+def test_an_early_cutoff_rejects_maintained_real_packages_and_review_costs_little():
+    strict = chain(filters=(RegistryCheck("low-background", cutoff="2022-11"),))
+    rejected = by_generation(strict.run(50, seed=1), "real_names_rejected")["mean"]
+    assert rejected.iloc[0] > 0.5     # a lower bound: most top packages released since
+    review = chain(filters=(HumanReview(budget=50, accuracy=0.9),)).run(200, seed=1)
+    rate = by_generation(review, "invented_name_rate")["mean"].iloc[0]
+    # Each write is read with chance 50/200 and an invented one dropped 90% of the time.
+    kept = 0.217 * (1 - 0.25 * 0.9)
+    expected = kept / (kept + 0.783 * (1 - 0.25 * 0.1))
+    assert rate == pytest.approx(expected, abs=1e-9)
+
+
+def test_the_loop_refuses_a_squatter_and_the_kernel_keeps_the_top_names():
+    with pytest.raises(ValueError, match="only on the batched kernel"):
+        chain(squatter=3).run(2, seed=0, engine="loop")
+    log = ArtifactLog()
+    chain(squatter=3, generations=2).run(3, seed=0, artifacts=log)
+    kept = log.frame()
+    assert set(kept["generation"]) == {1, 2} and set(kept["name"]) == {"top_invented_names"}
+    import json
+    table = json.loads(kept["text"].iloc[-1])
+    assert table and {"name", "imitates", "edit", "squatted"} <= set(table[0])
+
+
+runner = CliRunner()
+
+
+def write_experiment(tmp_path, filters: str) -> str:
+    path = tmp_path / "squat.toml"
+    path.write_text(f'name = "squat"\ngenerations = 2\nreplicates = 2\nsamples = 50\n'
+                    f'world = {{ name = "package-names", n_packages = {N_PACKAGES} }}\n'
+                    f'model = "package-writer"\nfilters = [{filters}]\n')
+    return str(path)
+
+
+@pytest.mark.parametrize("filters, message", [
+    ('{ name = "registry-check", registry = "low-background", cutoff = "Nov 2022" }',
+     "cutoff must be a month written YYYY-MM"),
+    ('{ name = "registry-check", registry = "low-background", months = "NAMES" }',
+     "has no latest_release_month column"),
+    ('{ name = "registry-check", registry = "yesterday" }', "registry must be 'live'"),
+])
+def test_bad_defences_are_one_line_and_exit_2(tmp_path, filters, message):
+    names = tmp_path / "names.tsv.gz"
+    names.write_bytes(gzip.compress(b"name\tdownload_rank\nrequests\t6\n"))
+    result = runner.invoke(app, ["validate", write_experiment(
+        tmp_path, filters.replace("NAMES", str(names)))])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
