@@ -68,15 +68,18 @@ def run_experiment(experiment: Experiment, out: str | Path = "runs", *,
     config_hash = experiment.config_hash()
     backend = backend or make_backend(n_units=len(units))
     with backend:  # closed however the run ends, a refused run directory included
-        run.open(experiment)
-        status = run.status(units, config_hash, verify_data=True)
-        todo = status.pending + status.broken
-        config_json = experiment.model_dump_json()
-        with Progress(len(todo), len(status.done), quiet=quiet) as progress:
-            for unit, result in backend.run(run_unit, config_json, todo):
-                run.write_unit(unit, result.frame, config_hash, artifacts=result.artifacts)
-                progress.advance()
-    run.finish()
+        run.open(experiment, source)
+        try:
+            status = run.status(units, config_hash)
+            todo = status.pending + status.broken
+            config_json = experiment.model_dump_json()
+            with Progress(len(todo), len(status.done), quiet=quiet) as progress:
+                for unit, result in backend.run(run_unit, config_json, todo):
+                    run.write_unit(unit, result.frame, config_hash, artifacts=result.artifacts)
+                    progress.advance()
+            run.finish()
+        finally:
+            run.close()
     return RunSummary(run.path, len(units), len(todo), len(status.done), len(status.broken))
 
 
@@ -90,10 +93,12 @@ def run_status(path: str | Path) -> tuple[Experiment, UnitStatus]:
 
 def _unit_files(path: str | Path) -> list[Path]:
     run = RunDirectory(path)
-    _, status = run_status(path)
-    if not status.done:
+    experiment = run.experiment()
+    _, units = plan(experiment, str(run.record_path))
+    done = run.verified_units(units, experiment.config_hash())
+    if not done:
         raise RunError(f"{run.path}: no finished units yet; run the experiment first")
-    return [run.unit_path(unit) for unit in status.done]
+    return [run.unit_path(unit) for unit in done]
 
 
 def load(path: str | Path) -> pd.DataFrame:
@@ -118,8 +123,10 @@ def load_artifacts(path: str | Path) -> pd.DataFrame:
     when no metric of the run keeps artifacts.
     """
     run = RunDirectory(path)
-    _, status = run_status(path)
-    files = [run.artifacts_path(unit) for unit in status.done
+    experiment = run.experiment()
+    _, units = plan(experiment, str(run.record_path))
+    files = [run.artifacts_path(unit) for unit in run.verified_units(units,
+                                                                     experiment.config_hash())
              if run.artifacts_path(unit).exists()]
     if not files:
         return pd.DataFrame(columns=["point", *ARTIFACT_COLUMNS])

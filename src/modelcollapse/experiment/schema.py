@@ -139,6 +139,14 @@ class Experiment(BaseModel):
     _to_component = field_validator("world", "model", mode="before")(_component)
     _to_policy = field_validator("policy", mode="before")(_policy)
 
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, value: str) -> str:
+        # The name becomes a folder inside --out: "." and ".." would be --out or its parent.
+        if value in (".", ".."):
+            raise ValueError("'.' and '..' are not names; use letters, digits, '.', '_' and '-'")
+        return value
+
     @field_validator("filters", mode="before")
     @classmethod
     def _filters(cls, value: Any) -> Any:

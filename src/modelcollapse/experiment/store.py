@@ -1,17 +1,19 @@
-"""The run directory: ``run.json`` plus one Parquet file per finished unit.
+"""The run directory: ``run.json``, a lock, and the files of each finished unit.
 
-A unit whose metrics kept artifacts (sample texts, image grids) also has an
-``<id>.artifacts.parquet`` beside it, written before the unit file itself, so
-a unit file on disk always has its artifacts.
-
-A unit file is written under a temporary name and renamed, so it either
-exists whole or not at all. Its Parquet metadata names the unit, the config
-hash and the row count, and its pages carry checksums, so a truncated or
-corrupted file is recognised and recomputed.
+A finished unit is up to three files in ``units/``: ``<id>.parquet`` (its
+rows), ``<id>.artifacts.parquet`` when its metrics kept artifacts (sample
+texts, image grids), and ``<id>.json``, its record: the unit, the config
+hash, the row count and the SHA-256 of each Parquet file's every byte
+(footer and schema included). Each is written under a temporary name and
+renamed, the record last, so a unit counts as finished only once all of it
+is on disk. Every read first checks the record against the bytes: hashing is
+cheaper than decoding the pages, and it catches any damage, including a flip
+that still decodes (a renamed column, a changed value).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -22,19 +24,25 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from modelcollapse.errors import UsageError
+from modelcollapse.experiment.lock import RunLock
 from modelcollapse.experiment.schema import Experiment, parse_experiment
 from modelcollapse.provenance import environment, now
 
 __all__ = ["RunDirectory", "RunError", "Unit", "UnitStatus"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _META_UNIT = b"modelcollapse.unit"
 _META_HASH = b"modelcollapse.config_hash"
 _META_ROWS = b"modelcollapse.rows"
+_LOCK_NAME = ".lock"
 
 
 class RunError(UsageError):
     """A run directory that cannot be used as asked, with the way out in the message."""
+
+
+class DamagedRecordError(RunError):
+    """``run.json`` exists but cannot be parsed; ``modelcollapse run`` rebuilds it."""
 
 
 @dataclass(frozen=True, order=True)
@@ -53,11 +61,41 @@ class Unit:
 
 @dataclass(frozen=True)
 class UnitStatus:
-    """Units of a run, by state."""
+    """Units of a run, by state; ``damage`` gives the reason each broken unit failed."""
 
     done: list[Unit]
     pending: list[Unit]
     broken: list[Unit]
+    damage: dict[Unit, str] | None = None
+
+
+def _canonical(record: dict) -> bytes:
+    return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _sealed(record: dict) -> bytes:
+    """A unit record as written: canonical JSON carrying the SHA-256 of its other fields.
+
+    The seal makes a change to any byte of the record show, even one that
+    leaves valid JSON (a renamed key, a changed row count).
+    """
+    return _canonical({**record, "seal": hashlib.sha256(_canonical(record)).hexdigest()})
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def _replace_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` under a temporary name, then rename; no partial file stays."""
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 class RunDirectory:
@@ -73,6 +111,7 @@ class RunDirectory:
         self.path = Path(path)
         self.units_dir = self.path / "units"
         self.record_path = self.path / "run.json"
+        self._lock = RunLock(self.path / _LOCK_NAME, str(self.path))
 
     # -- the record ---------------------------------------------------------
 
@@ -82,20 +121,30 @@ class RunDirectory:
         Raises
         ------
         RunError
-            If the directory or its ``run.json`` is missing or unreadable.
+            If the directory or its ``run.json`` is missing, unreadable or of
+            another format version (:class:`DamagedRecordError` when damaged).
         """
         if not self.path.is_dir():
             raise RunError(f"{self.path}: no such run directory; run an experiment first "
                            "(modelcollapse run EXPERIMENT.toml)")
+        rebuild = ("; run the same 'modelcollapse run' command again to rebuild it from the "
+                   "experiment file and the units")
         try:
-            record = json.loads(self.record_path.read_text())
+            record = json.loads(self.record_path.read_bytes())
         except FileNotFoundError:
-            raise RunError(f"{self.path}: not a run directory (no run.json)") from None
-        except (OSError, json.JSONDecodeError) as error:
-            raise RunError(f"{self.record_path}: unreadable ({error})") from None
+            raise RunError(f"{self.path}: not a run directory (no run.json){rebuild}") from None
+        except OSError as error:
+            raise RunError(f"{self.record_path}: unreadable ({error.strerror})") from None
+        except ValueError:  # bad JSON or bytes that are not UTF-8
+            raise DamagedRecordError(f"{self.record_path}: damaged{rebuild}") from None
+        if not isinstance(record, dict) or not isinstance(record.get("config"), dict) \
+                or not isinstance(record.get("config_hash"), str):
+            version = record.get("format_version") if isinstance(record, dict) else None
+            if version is None or version == FORMAT_VERSION:
+                raise DamagedRecordError(f"{self.record_path}: damaged{rebuild}")
         if record.get("format_version") != FORMAT_VERSION:
             raise RunError(f"{self.path}: written by an incompatible modelcollapse "
-                           f"(format {record.get('format_version')}, this one reads "
+                           f"(format {str(record.get('format_version'))[:20]}, this one reads "
                            f"{FORMAT_VERSION}); rerun the experiment into a new --out")
         return record
 
@@ -103,46 +152,113 @@ class RunDirectory:
         """The resolved experiment recorded in ``run.json``."""
         return parse_experiment(self.read_record()["config"], source=str(self.record_path))
 
-    def _write_record(self, record: dict) -> None:
-        partial = self.path / ".run.json.partial"
-        partial.write_text(json.dumps(record, indent=2) + "\n")
-        partial.replace(self.record_path)
+    def repair_hint(self) -> str:
+        """The command that recomputes what is missing or damaged, for messages."""
+        try:
+            source = self.read_record().get("source") or "EXPERIMENT.toml"
+        except RunError:
+            source = "EXPERIMENT.toml"
+        return f"modelcollapse run {str(source)[:100]} --out {str(self.path.parent)[:100]}"
 
-    def open(self, experiment: Experiment) -> None:
-        """Create the directory for ``experiment``, or reopen it to resume.
+    def _write_record(self, record: dict) -> None:
+        try:
+            _replace_atomically(self.record_path, (json.dumps(record, indent=2) + "\n").encode())
+        except OSError as error:
+            raise RunError(f"{self.record_path}: cannot write it ({error.strerror}); free space "
+                           "or choose another --out, then run again to resume") from None
+
+    def open(self, experiment: Experiment, source: str | None = None) -> None:
+        """Take the directory for ``experiment``: create it, or reopen it to resume.
+
+        Holds the directory's lock until :meth:`close`. A lost or damaged
+        ``run.json`` is rebuilt from ``experiment`` when the units on disk
+        belong to it.
+
+        Parameters
+        ----------
+        experiment : Experiment
+        source : str or None
+            The experiment file, named in messages that say how to repair the run.
 
         Raises
         ------
         RunError
-            If it holds a run of a different configuration, or is not writable.
+            If another run holds it, it holds a run of a different
+            configuration, or it is not writable.
         """
         config_hash = experiment.config_hash()
         try:
-            if self.record_path.exists():
-                record = self.read_record()
-                if record["config_hash"] != config_hash:
-                    raise RunError(
-                        f"{self.path} holds a run of a different configuration "
-                        f"(hash {record['config_hash'][:12]}, this one {config_hash[:12]}); "
-                        "choose another --out, or delete that folder to start over")
-                record.setdefault("resumed", []).append(now())
-                record["finished"] = None
-            else:
-                if self.path.exists() and any(self.path.iterdir()):
-                    raise RunError(f"{self.path} exists and is not a run directory; "
-                                   "choose another --out")
-                record = {"format_version": FORMAT_VERSION, "config_hash": config_hash,
-                          "config": experiment.model_dump(mode="json"), "started": now(),
-                          "finished": None, **environment()}
-            # The record first: a crash right after it leaves a run that resumes.
+            if self.path.is_dir() and not self.record_path.exists():
+                self._check_adoptable(config_hash)  # before the lock file touches it
             self.path.mkdir(parents=True, exist_ok=True)
-            self._write_record(record)
-            self.units_dir.mkdir(exist_ok=True)
-            for leftover in self.units_dir.glob(".*.partial*"):
-                leftover.unlink()
+            self._lock.acquire()
         except OSError as error:
             raise RunError(f"{self.path}: cannot write there ({error.strerror}); "
                            "choose another --out") from None
+        try:
+            record = self._record_to_resume(experiment, config_hash)
+            if source is not None:
+                record["source"] = source
+            # The record first: a crash right after it leaves a run that resumes.
+            self._write_record(record)
+            self.units_dir.mkdir(exist_ok=True)
+            # Holding the lock, any temporary file left here is a dead writer's.
+            for leftover in self.units_dir.glob(".*.partial-*"):
+                leftover.unlink(missing_ok=True)
+        except OSError as error:
+            self.close()
+            raise RunError(f"{self.path}: cannot write there ({error.strerror}); "
+                           "choose another --out") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _record_to_resume(self, experiment: Experiment, config_hash: str) -> dict:
+        try:
+            record = self.read_record()
+        except DamagedRecordError:
+            record = None
+        except RunError:
+            if self.record_path.exists():
+                raise  # another format version: never overwrite it
+            record = None
+        if record is not None:
+            if record["config_hash"] != config_hash:
+                raise RunError(
+                    f"{self.path} holds a run of a different configuration "
+                    f"(hash {record['config_hash'][:12]}, this one {config_hash[:12]}); "
+                    "choose another --out, or delete that folder to start over")
+            record.setdefault("resumed", []).append(now())
+            record["finished"] = None
+            return record
+        self._check_adoptable(config_hash)
+        record = {"format_version": FORMAT_VERSION, "config_hash": config_hash,
+                  "config": experiment.model_dump(mode="json"), "started": now(),
+                  "finished": None, **environment()}
+        if self.units_dir.is_dir():
+            record["rebuilt"] = now()
+        return record
+
+    def _check_adoptable(self, config_hash: str) -> None:
+        """Refuse a directory without a usable ``run.json`` unless it is this run's own."""
+        own = {_LOCK_NAME, "run.json", "units"}
+        foreign = [p.name for p in self.path.iterdir()
+                   if p.name not in own and not p.name.startswith(".run.json.partial")]
+        if foreign or (self.units_dir.exists() and not self.units_dir.is_dir()):
+            raise RunError(f"{self.path} exists and is not a run directory; "
+                           "choose another --out")
+        if not self.units_dir.is_dir():
+            return
+        for path in self.units_dir.glob("p*.json"):
+            record = _read_unit_record(path)
+            if record is not None and record.get("config_hash") != config_hash:
+                raise RunError(f"{self.path}: its run.json is lost and its units belong to "
+                               "a different configuration; choose another --out, or run "
+                               "the experiment that made them")
+
+    def close(self) -> None:
+        """Release the directory's lock."""
+        self._lock.release()
 
     def finish(self) -> None:
         """Stamp the end time in ``run.json``."""
@@ -153,77 +269,125 @@ class RunDirectory:
     # -- units --------------------------------------------------------------
 
     def unit_path(self, unit: Unit) -> Path:
-        """Where a unit's file lives."""
+        """Where a unit's rows live."""
         return self.units_dir / f"{unit.id}.parquet"
 
     def artifacts_path(self, unit: Unit) -> Path:
         """Where a unit's artifacts live, if it kept any."""
         return self.units_dir / f"{unit.id}.artifacts.parquet"
 
+    def unit_record_path(self, unit: Unit) -> Path:
+        """Where a unit's record (its files' checksums) lives."""
+        return self.units_dir / f"{unit.id}.json"
+
     def write_unit(self, unit: Unit, frame: pd.DataFrame, config_hash: str, *,
                    artifacts: pd.DataFrame | None = None) -> None:
-        """Write a finished unit atomically (temporary name, then rename), artifacts first."""
-        if artifacts is not None and len(artifacts):
-            self._write_table(self.artifacts_path(unit), artifacts, unit, config_hash)
-        self._write_table(self.unit_path(unit), frame, unit, config_hash)
+        """Write a finished unit: artifacts, rows, then the record that vouches for both.
+
+        Raises
+        ------
+        RunError
+            If the disk is full or the folder not writable; no temporary file stays.
+        """
+        record = {"unit": unit.id, "config_hash": config_hash, "rows": len(frame),
+                  "sha256": None, "artifacts_sha256": None}
+        try:
+            if artifacts is not None and len(artifacts):
+                record["artifacts_sha256"] = self._write_table(
+                    self.artifacts_path(unit), artifacts, unit, config_hash)
+            record["sha256"] = self._write_table(self.unit_path(unit), frame, unit, config_hash)
+            _replace_atomically(self.unit_record_path(unit), _sealed(record))
+        except OSError as error:
+            raise RunError(f"{self.unit_path(unit)}: cannot write a unit ({error.strerror}); "
+                           "free space or choose another --out, then run again to resume"
+                           ) from None
 
     def _write_table(self, path: Path, frame: pd.DataFrame, unit: Unit,
-                     config_hash: str) -> None:
+                     config_hash: str) -> str:
+        """Write one Parquet file atomically; return the SHA-256 of its bytes."""
         table = pa.Table.from_pandas(frame, preserve_index=False)
         metadata = {**(table.schema.metadata or {}), _META_UNIT: unit.id.encode(),
                     _META_HASH: config_hash.encode(), _META_ROWS: str(table.num_rows).encode()}
         table = table.replace_schema_metadata(metadata)
-        partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-        try:
-            # Dictionary-encode only the text columns: numbers encode faster as plain values.
-            text = [f.name for f in table.schema
-                    if pa.types.is_dictionary(f.type) or pa.types.is_string(f.type)
-                    or pa.types.is_large_string(f.type)]
-            pq.write_table(table, partial, write_page_checksum=True, use_dictionary=text)
-            partial.replace(path)
-        except OSError as error:
-            partial.unlink(missing_ok=True)
-            raise RunError(f"{path}: cannot write a unit ({error.strerror}); free space or "
-                           "choose another --out, then run again to resume") from None
+        # Dictionary-encode only the text columns: numbers encode faster as plain values.
+        text = [f.name for f in table.schema
+                if pa.types.is_dictionary(f.type) or pa.types.is_string(f.type)
+                or pa.types.is_large_string(f.type)]
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, write_page_checksum=True, use_dictionary=text)
+        data = sink.getvalue().to_pybytes()
+        _replace_atomically(path, data)
+        return hashlib.sha256(data).hexdigest()
 
-    def unit_is_valid(self, unit: Unit, config_hash: str, *, verify_data: bool) -> bool:
-        """Whether a unit file exists whole and belongs to this configuration.
+    def check_unit(self, unit: Unit, config_hash: str) -> str | None:
+        """Why a unit's files cannot be trusted, or None when they are whole and this run's.
 
-        ``verify_data`` also reads every page and checks its checksum.
+        Hashes the files' bytes against the unit's record; no page is decoded.
         """
-        path = self.unit_path(unit)
-        try:
-            metadata = pq.read_metadata(path)
-            kv = metadata.metadata or {}
-            if (kv.get(_META_UNIT) != unit.id.encode()
-                    or kv.get(_META_HASH) != config_hash.encode()
-                    or kv.get(_META_ROWS) != str(metadata.num_rows).encode()):
-                return False
-            if verify_data:
-                pq.read_table(path, page_checksum_verification=True)
-        except (OSError, pa.ArrowException):
-            return False
-        return True
+        record = _read_unit_record(self.unit_record_path(unit))
+        if record is None:
+            return "no valid record of its checksums"
+        if record.get("unit") != unit.id or record.get("config_hash") != config_hash:
+            return "its record names another unit or configuration"
+        expected = [(self.unit_path(unit), record.get("sha256"))]
+        if record.get("artifacts_sha256") is not None:
+            expected.append((self.artifacts_path(unit), record["artifacts_sha256"]))
+        for path, digest in expected:
+            try:
+                if _sha256(path) != digest:
+                    return f"{path.name} does not match its checksum"
+            except OSError as error:
+                return f"{path.name} unreadable ({error.strerror})"
+        return None
 
-    def status(self, units: list[Unit], config_hash: str, *,
-               verify_data: bool = False) -> UnitStatus:
-        """Sort ``units`` into done, pending (no file) and broken (a bad file)."""
-        done, pending, broken = [], [], []
+    def unit_is_valid(self, unit: Unit, config_hash: str) -> bool:
+        """Whether a unit's files exist whole and belong to this configuration."""
+        return self.check_unit(unit, config_hash) is None
+
+    def status(self, units: list[Unit], config_hash: str) -> UnitStatus:
+        """Sort ``units`` into done, pending (no rows file) and broken (failed its checksums)."""
+        done, pending, broken, damage = [], [], [], {}
         for unit in units:
             if not self.unit_path(unit).exists():
                 pending.append(unit)
-            elif self.unit_is_valid(unit, config_hash, verify_data=verify_data):
+                continue
+            reason = self.check_unit(unit, config_hash)
+            if reason is None:
                 done.append(unit)
             else:
                 broken.append(unit)
-        return UnitStatus(done, pending, broken)
+                damage[unit] = reason
+        return UnitStatus(done, pending, broken, damage)
 
-    def unit_files(self, units: list[Unit], config_hash: str) -> list[Path]:
-        """Paths of the valid unit files among ``units``."""
-        status = self.status(units, config_hash)
-        return [self.unit_path(unit) for unit in status.done]
+    def verified_units(self, units: list[Unit], config_hash: str) -> list[Unit]:
+        """The finished units among ``units``, all checked against their checksums.
 
-    def artifact_files(self, units: list[Unit], config_hash: str) -> list[Path]:
-        """Paths of the artifact files of the finished units among ``units``."""
-        status = self.status(units, config_hash)
-        return [path for path in map(self.artifacts_path, status.done) if path.exists()]
+        Raises
+        ------
+        RunError
+            If any unit file is damaged: reading on would return wrong rows.
+        """
+        return self.refuse_damaged(self.status(units, config_hash))
+
+    def refuse_damaged(self, status: UnitStatus) -> list[Unit]:
+        """``status.done``, or a :class:`RunError` naming the first broken unit and the repair."""
+        if status.broken:
+            unit = status.broken[0]
+            more = f" (and {len(status.broken) - 1} more)" if len(status.broken) > 1 else ""
+            raise RunError(f"{self.path}: unit {unit.id} is damaged "
+                           f"({status.damage[unit]}){more}; run '{self.repair_hint()}' "
+                           "to recompute it")
+        return status.done
+
+
+def _read_unit_record(path: Path) -> dict | None:
+    """A unit record, or None unless it is byte for byte as written."""
+    try:
+        data = path.read_bytes()
+        record = json.loads(data)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    record.pop("seal", None)
+    return record if _sealed(record) == data else None

@@ -47,6 +47,7 @@ class RunView:
         self.directory = RunDirectory(self.path)
         self.record = self.directory.read_record()
         self.experiment, self.status = run_status(self.path)
+        self.directory.refuse_damaged(self.status)  # never summarise wrong rows
         if not self.status.done:
             raise RunError(f"{self.path}: no finished units yet ({len(self.status.pending)} "
                            f"pending, {len(self.status.broken)} broken); run the experiment "

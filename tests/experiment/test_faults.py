@@ -1,0 +1,163 @@
+"""Damaged files, lost records and a second run: no wrong rows, and `run` repairs."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from modelcollapse.cli.main import app
+from modelcollapse.errors import UsageError
+from modelcollapse.experiment.backends import SerialBackend
+from modelcollapse.experiment.lock import RunLock
+from modelcollapse.experiment.runner import load, query, run_experiment, run_status
+from modelcollapse.experiment.schema import parse_experiment
+from modelcollapse.experiment.store import RunError
+from modelcollapse.report import RunView
+from tests.conftest import assert_same_rows
+
+SMALL = {"name": "faults", "generations": 3, "replicates": 4, "block": 2, "seed": 5,
+         "metrics": ["mse_to_truth", "coefficients"], "sweep": {"samples": [10, 20]}}
+
+
+def _experiment(**changes):
+    return parse_experiment({**SMALL, **changes})
+
+
+def _run(out):
+    return run_experiment(_experiment(), out, backend=SerialBackend(), quiet=True)
+
+
+@pytest.fixture
+def finished(tmp_path):
+    _run(tmp_path)
+    return tmp_path / "faults"
+
+
+def _refused_everywhere(run, reference):
+    """Every reader either refuses with the repair command or returns exactly the reference."""
+    for read in (lambda: load(run), lambda: query(run, "select * from results"),
+                 lambda: RunView(run).summary):
+        try:
+            frame = read()
+        except RunError as error:
+            assert "modelcollapse run" in str(error) and len(str(error)) <= 300
+            continue
+        if "value" in frame and "replicate" in frame:  # rows came back: they must be right
+            assert_same_rows(frame.sort_values(list(reference.columns[:4]), ignore_index=True),
+                             reference)
+
+
+def test_flipped_bytes_anywhere_in_a_unit_are_refused_and_repaired(finished):
+    reference = load(finished)
+    rng = np.random.default_rng(0)
+    units = sorted((finished / "units").glob("*.parquet"))
+    records = sorted((finished / "units").glob("*.json"))
+    trials = 0
+    for victim in (units[0], units[-1], records[1]):
+        original = victim.read_bytes()
+        size = len(original)
+        # Spread over the whole file, and every byte of the footer (schema, metadata, length).
+        positions = sorted({*np.linspace(0, size - 1, 40).astype(int).tolist(),
+                            *range(max(0, size - 24), size)})
+        for position in positions:
+            damaged = bytearray(original)
+            damaged[position] ^= int(rng.integers(1, 256))
+            victim.write_bytes(bytes(damaged))
+            _, state = run_status(finished)
+            assert len(state.broken) == 1, position
+            _refused_everywhere(finished, reference)
+            summary = _run(finished.parent)
+            assert summary.computed == summary.recomputed_broken == 1
+            assert_same_rows(load(finished), reference)
+            trials += 1
+    assert trials >= 100
+
+
+def test_every_command_refuses_a_damaged_unit_in_one_line(finished, tmp_path):
+    unit = sorted((finished / "units").glob("*.parquet"))[0]
+    data = bytearray(unit.read_bytes())
+    data[-12] ^= 0x55  # inside the footer: used to end every command in UnicodeDecodeError
+    unit.write_bytes(bytes(data))
+    runner = CliRunner()
+    for args in (["query", str(finished), "select count(*) from results"],
+                 ["report", str(finished), "-o", str(tmp_path / "r.html")],
+                 ["plot", str(finished), "-o", str(tmp_path / "p.png")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert unit.stem in result.output and "modelcollapse run" in result.output
+        assert "Traceback" not in result.output
+    result = runner.invoke(app, ["status", str(finished)])
+    assert result.exit_code == 0 and "1 broken" in result.output and unit.stem in result.output
+
+
+def test_a_lost_or_damaged_run_record_is_rebuilt_by_run(finished):
+    reference = load(finished)
+    for damage in (None, b"", b"[]", b"42", bytes(range(256))):
+        if damage is None:
+            (finished / "run.json").unlink()
+        else:
+            (finished / "run.json").write_bytes(damage)
+        with pytest.raises(RunError, match="modelcollapse run"):
+            load(finished)
+        summary = _run(finished.parent)
+        assert summary.computed == 0 and summary.already_done == 4
+        record = json.loads((finished / "run.json").read_text())
+        assert record["rebuilt"] and record["finished"]
+        assert_same_rows(load(finished), reference)
+
+
+def test_units_of_another_configuration_are_not_adopted(finished):
+    (finished / "run.json").unlink()
+    with pytest.raises(RunError, match="different configuration"):
+        run_experiment(_experiment(seed=6), finished.parent, backend=SerialBackend(), quiet=True)
+
+
+def test_an_older_format_is_refused_and_left_alone(finished):
+    record = json.loads((finished / "run.json").read_text())
+    record["format_version"] = 2
+    (finished / "run.json").write_text(json.dumps(record))
+    with pytest.raises(RunError, match="format 2, this one reads 3"):
+        _run(finished.parent)
+    assert json.loads((finished / "run.json").read_text())["format_version"] == 2
+
+
+def test_a_second_run_on_a_locked_directory_exits_naming_the_holder(finished):
+    with RunLock(finished / ".lock", str(finished)):
+        with pytest.raises(UsageError, match=rf"in use by another run \(pid {os.getpid()} on "):
+            _run(finished.parent)
+        result = CliRunner().invoke(app, ["run", str(_toml(finished.parent)), "--out",
+                                          str(finished.parent)])
+        assert result.exit_code == 2 and "in use by another run" in result.output
+    assert _run(finished.parent).computed == 0  # the lock went with its holder
+
+
+def _toml(folder):
+    path = folder / "faults.toml"
+    path.write_text('name = "faults"\ngenerations = 3\nreplicates = 4\nblock = 2\nseed = 5\n'
+                    'metrics = ["mse_to_truth", "coefficients"]\n[sweep]\nsamples = [10, 20]\n')
+    return path
+
+
+def test_two_concurrent_runs_never_both_compute_nor_harm_each_other(tmp_path):
+    experiment = tmp_path / "long.toml"
+    experiment.write_text('name = "long"\ngenerations = 200\nreplicates = 20000\nblock = 1000\n'
+                          'metrics = ["mse_to_truth"]\n')
+    command = [sys.executable, "-m", "modelcollapse", "run", str(experiment), "--workers", "1",
+               "--quiet", "--out", str(tmp_path)]
+    first = subprocess.Popen(command)
+    units = tmp_path / "long" / "units"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(units.glob("*.json")):
+        time.sleep(0.02)
+    second = subprocess.run(command, capture_output=True, text=True)
+    assert first.poll() is None, "the first run must still be running"
+    assert second.returncode == 2
+    assert f"in use by another run (pid {first.pid} on" in second.stderr
+    assert first.wait(timeout=300) == 0  # the second run deleted nothing of the first's
+    _, state = run_status(tmp_path / "long")
+    assert len(state.done) == 20 and not state.broken
