@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -161,3 +162,41 @@ def test_two_concurrent_runs_never_both_compute_nor_harm_each_other(tmp_path):
     assert first.wait(timeout=300) == 0  # the second run deleted nothing of the first's
     _, state = run_status(tmp_path / "long")
     assert len(state.done) == 20 and not state.broken
+
+
+def _session_members(session):
+    """Live processes of a session (what a killed driver's children would be left in)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        try:
+            fields = open(f"/proc/{entry}/stat").read().rpartition(")")[2].split()
+        except (OSError, ValueError):
+            continue
+        if entry.isdigit() and int(fields[3]) == session and fields[0] != "Z":
+            members.append(int(entry))
+    return members
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_sigkill_of_a_pool_run_leaves_no_process_behind(tmp_path):
+    experiment = tmp_path / "long.toml"
+    experiment.write_text('name = "long"\ngenerations = 200\nreplicates = 40000\nblock = 1000\n'
+                          'metrics = ["mse_to_truth"]\n')
+    driver = subprocess.Popen([sys.executable, "-m", "modelcollapse", "run", str(experiment),
+                               "--workers", "2", "--quiet", "--out", str(tmp_path)],
+                              start_new_session=True, stderr=subprocess.DEVNULL)
+    units = tmp_path / "long" / "units"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(units.glob("*.json")):
+        time.sleep(0.05)
+    # The driver, its resource tracker, the fork server and two workers.
+    assert len(_session_members(driver.pid)) >= 5
+    os.kill(driver.pid, signal.SIGKILL)  # not reaped yet: a zombie driver must count as gone
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _session_members(driver.pid):
+        time.sleep(0.1)
+    left = _session_members(driver.pid)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    driver.wait()
+    assert not left, f"{len(left)} processes outlived the driver"

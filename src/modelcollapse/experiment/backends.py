@@ -8,9 +8,13 @@ functions of (config, unit), so every backend gives the same values.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
 
 import pandas as pd
 
@@ -56,7 +60,10 @@ class PoolBackend(Backend):
     """A local pool of worker processes, started with ``forkserver``.
 
     forkserver rather than fork: forking a process whose BLAS threads are
-    running can deadlock the child.
+    running can deadlock the child. Each worker watches this (the driver)
+    process and exits once it is gone, so a driver killed by any signal,
+    SIGKILL included, leaves nothing behind: with the workers gone, the fork
+    server and the resource tracker see their pipes close and exit too.
     """
 
     name = "pool"
@@ -66,7 +73,8 @@ class PoolBackend(Backend):
         context = multiprocessing.get_context("forkserver")
         # Import the unit code once in the fork server, not again in every worker.
         context.set_forkserver_preload(["modelcollapse.experiment.units"])
-        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                            initializer=watch_driver, initargs=(os.getpid(),))
 
     def run(self, task, config_json, units):  # noqa: D102
         # Keep a bounded number of tasks in flight so an interrupt loses little.
@@ -82,6 +90,35 @@ class PoolBackend(Backend):
 
     def close(self) -> None:  # noqa: D102
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def watch_driver(pid: int, every: float = 0.5) -> None:
+    """In a worker: start a thread that ends this process once process ``pid`` is gone.
+
+    Polling, because the driver is not the worker's parent (the fork server
+    is), so no parent-death signal reaches it.
+    """
+    def watch():
+        while _alive(pid):
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-driver", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs; a zombie (killed, not yet reaped by its parent) does not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): os.kill's answer stands
+    return state != "Z"
 
 
 class DaskBackend(Backend):
