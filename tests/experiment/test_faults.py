@@ -200,3 +200,18 @@ def test_sigkill_of_a_pool_run_leaves_no_process_behind(tmp_path):
         os.kill(pid, signal.SIGKILL)
     driver.wait()
     assert not left, f"{len(left)} processes outlived the driver"
+
+
+def test_a_local_dask_cluster_listens_on_localhost_without_a_dashboard():
+    import urllib.error
+    import urllib.request
+
+    from modelcollapse.experiment.backends import DaskBackend
+
+    with DaskBackend(workers=1) as backend:
+        scheduler = backend.cluster.scheduler
+        assert scheduler.address.startswith("tcp://127.0.0.1:")
+        (host, port), = [s.getsockname() for s in scheduler.http_server._sockets.values()]
+        assert host == "127.0.0.1" and port != 8787
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=5)

@@ -141,8 +141,7 @@ class DaskBackend(Backend):
         self.cluster = None
         try:
             if address is None:
-                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
-                                            processes=True, dashboard_address=None)
+                self.cluster = _local_cluster(LocalCluster, workers)
                 self.client = Client(self.cluster)
             else:
                 self.client = Client(address, timeout=timeout)
@@ -164,3 +163,18 @@ class DaskBackend(Backend):
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _local_cluster(cluster_class, workers: int | None):
+    """A LocalCluster listening on this machine only, with no dashboard.
+
+    ``dashboard_address=None`` alone still serves the scheduler's HTTP routes
+    on port 8787; here they are none, on a port the system picks, on localhost.
+    """
+    import dask
+
+    with dask.config.set({"distributed.scheduler.http.routes": []}):
+        return cluster_class(n_workers=workers, threads_per_worker=1, processes=True,
+                             host="127.0.0.1", dashboard_address=None,
+                             scheduler_kwargs={"dashboard": False,
+                                               "dashboard_address": "127.0.0.1:0"})
