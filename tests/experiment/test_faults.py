@@ -215,3 +215,41 @@ def test_a_local_dask_cluster_listens_on_localhost_without_a_dashboard():
         assert host == "127.0.0.1" and port != 8787
         with pytest.raises(urllib.error.HTTPError, match="404"):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=5)
+
+
+@pytest.mark.parametrize("sql, refusal", [
+    ("select * from read_csv('/etc/passwd')", "disabled by configuration"),
+    ("select * from read_text('/etc/hostname')", "disabled by configuration"),
+    ("select * from glob('/*')", "disabled by configuration"),
+    ("select * from read_parquet('{outside}')", "disabled by configuration"),
+    ("select * from 'http://127.0.0.1:9/x.parquet'", "disabled by configuration"),
+    ("copy (select 1) to '{target}'", "COPY statement"),
+    ("copy results to '{unit}' (format parquet, use_tmp_file false)", "COPY statement"),
+    ("attach '{target}'", "ATTACH statement"),
+    ("export database '{folder}'", "EXPORT statement"),
+    ("install httpfs", "LOAD statement"),
+    ("set enable_external_access = true", "SET statement"),
+    ("select 1; select * from read_csv('/etc/passwd')", "2 statements"),
+])
+def test_query_reaches_nothing_but_the_run(finished, tmp_path, sql, refusal):
+    outside = tmp_path / "outside.parquet"
+    load(finished).to_parquet(outside)
+    unit = sorted((finished / "units").glob("*.parquet"))[0]
+    before = unit.read_bytes()
+    sql = sql.format(outside=outside, target=tmp_path / "x.csv", unit=unit,
+                     folder=tmp_path / "export")
+    with pytest.raises(RunError, match=refusal):
+        query(finished, sql)
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "export").exists()
+    assert unit.read_bytes() == before
+    assert query(finished, "select count(*) as n from results")["n"].item() == 120
+    result = CliRunner().invoke(app, ["query", str(finished), sql])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+
+
+def test_trusted_queries_reach_files_from_python(finished, tmp_path):
+    outside = tmp_path / "outside.parquet"
+    load(finished).to_parquet(outside)
+    answer = query(finished, f"select count(*) as n from read_parquet('{outside}')",
+                   trusted=True)
+    assert answer["n"].item() == 120

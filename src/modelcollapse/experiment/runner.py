@@ -12,6 +12,7 @@ import pandas as pd
 from modelcollapse.artifacts import ARTIFACT_COLUMNS
 from modelcollapse.experiment.backends import Backend, DaskBackend, PoolBackend, SerialBackend
 from modelcollapse.experiment.progress import Progress
+from modelcollapse.experiment.sandbox import read_only_query
 from modelcollapse.experiment.schema import Experiment
 from modelcollapse.experiment.store import RunDirectory, RunError, UnitStatus
 from modelcollapse.experiment.units import plan, run_unit
@@ -135,18 +136,32 @@ def load_artifacts(path: str | Path) -> pd.DataFrame:
                              ignore_index=True)
 
 
-def query(path: str | Path, sql: str) -> pd.DataFrame:
+def query(path: str | Path, sql: str, *, trusted: bool = False) -> pd.DataFrame:
     """Run DuckDB SQL over a run's results, available as the view ``results``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The run directory.
+    sql : str
+        One SELECT statement.
+    trusted : bool, default False
+        False (what ``modelcollapse query`` uses): the SQL reaches nothing but the
+        run's unit files, cannot write, attach or install anything, and must be
+        a single SELECT. True: any DuckDB SQL, with this process's full access to
+        files and network; only for SQL you wrote yourself.
 
     Raises
     ------
     RunError
-        If the SQL is invalid, with DuckDB's explanation.
+        If the SQL is invalid or not allowed, with DuckDB's explanation.
     """
-    files = [str(f) for f in _unit_files(path)]
+    files = _unit_files(path)
+    if not trusted:
+        return read_only_query(files, sql)
     connection = duckdb.connect()
     try:
-        connection.read_parquet(files, union_by_name=True).create_view("results")
+        connection.read_parquet([str(f) for f in files], union_by_name=True).create_view("results")
         return connection.execute(sql).df()
     except duckdb.Error as error:
         first_line = str(error).splitlines()[0]
