@@ -30,6 +30,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from modelcollapse.code.thirdparty import site_packages_files
 from modelcollapse.data import Dataset
 from modelcollapse.errors import UsageError
 from modelcollapse.text.corpora import read_utf8_files, stdlib_files
@@ -105,11 +106,15 @@ _LONGEST_UNIT = 20_000
 """Characters of the longest unit read at all (far beyond any block size)."""
 
 
+CORPORA = ("stdlib", "site-packages")
+"""Human code: the standard library, or the sources of installed distributions."""
+
+
 @lru_cache(maxsize=2)
-def _library_units(root: str | None, held_out_every: int
+def _library_units(root: str | None, held_out_every: int, corpus: str = "stdlib"
                    ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    """Every unit of the library up to :data:`_LONGEST_UNIT`, read once per process."""
-    files = stdlib_files(root)
+    """Every unit of the corpus up to :data:`_LONGEST_UNIT`, read once per process."""
+    files = stdlib_files(root) if corpus == "stdlib" else site_packages_files()
     train, held_out = [], []
     # Human code that cannot be read is reported (file, line, column), never skipped.
     for number, source in enumerate(read_utf8_files(files)):
@@ -118,14 +123,17 @@ def _library_units(root: str | None, held_out_every: int
     return tuple(train), tuple(held_out)
 
 
-def stdlib_units(root: str | None = None, held_out_every: int = 10, max_chars: int = 2000
+def stdlib_units(root: str | None = None, held_out_every: int = 10, max_chars: int = 2000,
+                 corpus: str = "stdlib"
                  ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    """(training, held-out) units of the standard library as (name, text) pairs.
+    """(training, held-out) units of a code corpus as (name, text) pairs.
 
     Every ``held_out_every``-th ``.py`` file in sorted path order is held out;
-    units longer than ``max_chars`` characters are left out.
+    units longer than ``max_chars`` characters are left out. ``corpus`` is
+    ``"stdlib"`` (the standard library, or ``root``) or ``"site-packages"``
+    (:func:`~modelcollapse.code.thirdparty.site_packages_files`).
     """
-    train, held_out = _library_units(root, held_out_every)
+    train, held_out = _library_units(root, held_out_every, corpus)
     return (tuple(u for u in train if len(u[1]) <= max_chars),
             tuple(u for u in held_out if len(u[1]) <= max_chars))
 
@@ -283,9 +291,9 @@ def _drifted(world: CodeWorld, generation: int) -> CodeWorld:
 
 def code_world(tokenizer: str = "bpe", vocab_size: int = 1000, block_size: int = 128,
                max_units: int | None = 2000, held_out_every: int = 10, prompt_size: int = 8,
-               drift: float = 0.0, drift_seed: int = 0
+               drift: float = 0.0, drift_seed: int = 0, corpus: str = "stdlib"
                ) -> CodeWorld:
-    """The standard-library code world.
+    """The code world: units of the standard library, or of installed third-party packages.
 
     Parameters
     ----------
@@ -305,6 +313,10 @@ def code_world(tokenizer: str = "bpe", vocab_size: int = 1000, block_size: int =
         Share of the remaining original API names renamed each generation, in [0, 1].
     drift_seed : int, default 0
         Seed of which names are renamed when (the same in every replicate).
+    corpus : {"stdlib", "site-packages"}, default "stdlib"
+        The human code: the standard library (which imports only itself), or
+        the sources of installed distributions, which import real PyPI
+        packages (:mod:`modelcollapse.code.thirdparty`).
 
     Raises
     ------
@@ -319,11 +331,13 @@ def code_world(tokenizer: str = "bpe", vocab_size: int = 1000, block_size: int =
         raise UsageError(f"max_units must be an integer >= 10 or None, got {max_units!r}")
     if prompt_size > block_size:
         raise UsageError(f"prompt_size {prompt_size} exceeds block_size {block_size}")
+    if corpus not in CORPORA:
+        raise UsageError(f"corpus must be 'stdlib' or 'site-packages', got {corpus!r}")
     check_drift(drift, "share of the remaining API names renamed")
     if drift > 1:
         raise UsageError(f"drift is a share of the API names, in [0, 1], got {drift}")
     return _build(tokenizer, int(vocab_size), int(block_size), max_units, int(held_out_every),
-                  int(prompt_size), float(drift), int(drift_seed))
+                  int(prompt_size), float(drift), int(drift_seed), corpus)
 
 
 _BUILTIN_TYPES = (str, bytes, bytearray, list, tuple, dict, set, frozenset, int, float, object)
@@ -346,19 +360,20 @@ def _is_function(text: str, name: str) -> bool:
 
 @lru_cache(maxsize=8)
 def _build(tokenizer: str, vocab_size: int, block_size: int, max_units: int | None,
-           held_out_every: int, prompt_size: int, drift: float, drift_seed: int
-           ) -> CodeWorld:
+           held_out_every: int, prompt_size: int, drift: float, drift_seed: int,
+           corpus: str) -> CodeWorld:
     from modelcollapse.text.tokenizers import build_tokenizer
 
     # A token holds at least one character, so longer units can never fit.
     train, held_out = stdlib_units(held_out_every=held_out_every,
-                                   max_chars=block_size * _MAX_CHARS_PER_TOKEN)
+                                   max_chars=block_size * _MAX_CHARS_PER_TOKEN, corpus=corpus)
     train = _spread(train, max_units)
     held_out = _spread(held_out, None if max_units is None else max(max_units // 5, 10))
     texts = [text for _, text in train]
     coder = build_tokenizer(tokenizer, "\n\n".join(texts) + TERMINATOR, vocab_size)
     api = _api_names(train)
-    world = CodeWorld("python-stdlib-units", coder, block_size, tuple(texts),
+    name = "python-stdlib-units" if corpus == "stdlib" else "python-site-packages-units"
+    world = CodeWorld(name, coder, block_size, tuple(texts),
                       tuple(text for _, text in held_out), api, prompt_size, drift,
                       drift_seed)
     if len(world.train) < 10 or len(world.held_out) < 1:

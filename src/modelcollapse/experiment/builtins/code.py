@@ -15,6 +15,7 @@ from modelcollapse.code.packages.defences import RegistryCheck
 from modelcollapse.code.packages.metrics import PACKAGE_METRICS, PackageNameMetric
 from modelcollapse.code.packages.model import PackageWriter
 from modelcollapse.code.packages.world import PackageNameWorld
+from modelcollapse.code.sandbox.filter import SandboxTests
 from modelcollapse.code.world import code_world
 from modelcollapse.experiment.registry import filters, metrics, models, worlds
 
@@ -37,3 +38,10 @@ for _name in PACKAGE_METRICS:
 def _package_writer(hallucination_rate: float = 0.217, habit: float = 0.43):
     """Recommends package names as its training code did; slips with chance h (Spracklen 2025)."""
     return PackageWriter(hallucination_rate, habit)
+
+
+@filters.register("sandbox-tests")
+def _sandbox_tests(timeout: float = 5.0, cpu_seconds: int = 5, memory_mb: int = 512,
+                   n_cases: int = 6):
+    """Runs each item in a bubblewrap sandbox; keeps what runs and agrees with the stdlib."""
+    return SandboxTests(timeout, cpu_seconds, memory_mb, n_cases)
