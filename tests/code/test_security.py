@@ -82,3 +82,26 @@ def test_hostile_code_in_a_file_path_is_read_as_bytes(verifier, tripwires, tmp_p
     verdict = verifier.verify(path.read_bytes())
     assert verdict.parsed and tripwires == []
     assert not marker.exists() and "generated" not in sys.modules
+
+
+def test_modules_named_by_generated_code_are_never_imported_from_the_current_directory(
+        tmp_path):
+    """With the current directory on sys.path (python -c), a _sha256.py lying there never runs."""
+    script = """
+import importlib, sys
+from modelcollapse.code.metrics import default_verifier
+from modelcollapse.code.stdlib import COMPILED_ALLOWED
+# Shadow every allow-listed C module this process has not loaded yet, as files in the
+# current directory (first on sys.path under python -c), each leaving a trace if it runs.
+shadowed = sorted(m for m in COMPILED_ALLOWED if m not in sys.modules)
+for name in shadowed:
+    open(name + ".py", "w").write("open('ran', 'a').write(__name__ + ' ')\\n")
+importlib.invalidate_caches()
+source = "".join(f"import {name}\\n" for name in shadowed)
+verdict = default_verifier().verify(source + "_sha256.sha256(b'')\\n_sha256.no_such_name()\\n")
+print("_sha256" in shadowed, sorted(verdict.invented("attribute")))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, check=True, timeout=120)
+    assert not (tmp_path / "ran").exists(), (tmp_path / "ran").read_text()
+    assert done.stdout.startswith("True") and "no_such_name" in done.stdout, done.stdout

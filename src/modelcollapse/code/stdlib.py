@@ -5,16 +5,19 @@
 callable ``a.b.name`` accept. Pure-Python modules are parsed with :mod:`ast`
 from the interpreter's own ``Lib/`` folder. Modules written in C have no
 source; a short allow-list of them (compiled into the interpreter or pure
-computation, such as ``math`` and ``itertools``) is listed with ``dir()``,
-since importing them runs no Python code and touches nothing outside the
-process. Every other C module is *open*: its names are not checked.
+computation, such as ``math`` and ``itertools``) is listed with ``dir()`` in
+a separate, isolated interpreter (``python -I``: no current directory, no
+``PYTHONPATH``, no user site on its path), once per process. Never in this
+process: with the current directory on ``sys.path`` (``python -c``,
+``python -m``, notebooks), ``import _sha256`` would run a ``_sha256.py``
+lying there. Every other C module is *open*: its names are not checked.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib
-import inspect
+import json
+import subprocess
 import sys
 import sysconfig
 from dataclasses import dataclass, field
@@ -162,6 +165,49 @@ def _writes_globals(tree: ast.Module) -> bool:
     return False
 
 
+# Run by ``python -I``: prints {module: {name: [kind, keywords or null]}} as JSON.
+_FACTS_SCRIPT = """
+import importlib, inspect, json, sys
+facts = {}
+for module in sys.argv[1:]:
+    try:
+        loaded = importlib.import_module(module)
+    except ImportError:
+        continue
+    names = {}
+    for name in dir(loaded):
+        value = getattr(loaded, name, None)
+        keywords = None
+        if callable(value):
+            try:
+                parameters = list(inspect.signature(value).parameters.values())
+            except (TypeError, ValueError):
+                parameters = None
+            if parameters is not None and all(p.kind != p.VAR_KEYWORD for p in parameters):
+                keywords = [p.name for p in parameters
+                            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        names[name] = ["function" if callable(value) else "value", keywords]
+    facts[module] = names
+print(json.dumps(facts))
+"""
+
+
+@lru_cache(maxsize=1)
+def compiled_facts() -> dict[str, dict[str, list]]:
+    """Names and keyword arguments of the allow-listed C modules, read in an isolated interpreter.
+
+    Empty if that interpreter cannot run: every C module is then open (unchecked).
+    """
+    try:
+        done = subprocess.run([sys.executable, "-I", "-c", _FACTS_SCRIPT,
+                               *sorted(COMPILED_ALLOWED)],
+                              capture_output=True, text=True, timeout=60, check=True,
+                              cwd=sysconfig.get_paths()["stdlib"])
+        return json.loads(done.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return {}
+
+
 class StdlibIndex:
     """Modules, names and signatures of the running interpreter's standard library.
 
@@ -275,22 +321,12 @@ class StdlibIndex:
         return info
 
     def _compiled(self, module: str) -> ModuleInfo | None:
-        if module not in COMPILED_ALLOWED:
+        names = compiled_facts().get(module) if module in COMPILED_ALLOWED else None
+        if names is None:
             return None
-        loaded = sys.modules.get(module) or importlib.import_module(module)
         info = ModuleInfo(module)
-        for name in dir(loaded):
-            value = getattr(loaded, name, None)
-            keywords = None
-            if callable(value):
-                try:
-                    parameters = inspect.signature(value).parameters.values()
-                except (TypeError, ValueError):
-                    parameters = None
-                if parameters is not None and all(p.kind != p.VAR_KEYWORD for p in parameters):
-                    keywords = frozenset(p.name for p in parameters
-                                         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
-            info.names[name] = Definition("function" if callable(value) else "value", keywords)
+        for name, (kind, keywords) in names.items():
+            info.names[name] = Definition(kind, None if keywords is None else frozenset(keywords))
         for name in SOMETIMES_DEFINED.get(module, ()):
             info.names.setdefault(name, Definition("value"))
         return info
