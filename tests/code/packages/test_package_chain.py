@@ -149,7 +149,7 @@ def write_experiment(tmp_path, filters: str) -> str:
     ('{ name = "registry-check", registry = "low-background", cutoff = "Nov 2022" }',
      "cutoff must be a month written YYYY-MM"),
     ('{ name = "registry-check", registry = "low-background", months = "NAMES" }',
-     "has no latest_release_month column"),
+     "give a file whose header is"),
     ('{ name = "registry-check", registry = "yesterday" }', "registry must be 'live'"),
 ])
 def test_bad_defences_are_one_line_and_exit_2(tmp_path, filters, message):

@@ -25,7 +25,7 @@ from modelcollapse.code.packages.lowbackground import check_cutoff, release_mont
 from modelcollapse.data import Dataset
 from modelcollapse.filters import Filter, HumanReview
 
-__all__ = ["RegistryCheck", "acceptance_of", "review_acceptance"]
+__all__ = ["RegistryCheck", "acceptance", "review_acceptance"]
 
 REGISTRIES = ("live", "low-background")
 
@@ -82,8 +82,11 @@ def review_acceptance(review: HumanReview, universe, n_writes: int) -> np.ndarra
     return 1.0 - read * wrong
 
 
-def acceptance_of(curation, universe, squatted: np.ndarray, n_writes: int) -> np.ndarray:
-    """Acceptance (V, R) of one defence given the squatted names (V, R).
+def acceptance(curation, universe, n_writes: int) -> np.ndarray:
+    """Chance a name gets past one defence before any squatting, shape (V,).
+
+    A live registry check also accepts whatever the squatter registers; the
+    kernel adds that per replicate.
 
     Raises
     ------
@@ -91,10 +94,8 @@ def acceptance_of(curation, universe, squatted: np.ndarray, n_writes: int) -> np
         For a filter that is not a defence of this family.
     """
     if isinstance(curation, RegistryCheck):
-        known = curation.known(universe)[:, np.newaxis]
-        return (known | squatted if curation.registry == "live" else known).astype(float)
+        return curation.known(universe).astype(float)
     if isinstance(curation, HumanReview):
-        return np.broadcast_to(review_acceptance(curation, universe, n_writes)[:, np.newaxis],
-                               squatted.shape)
+        return review_acceptance(curation, universe, n_writes)
     raise ValueError(f"the package-name family's defences are registry-check and "
                      f"human-review, not {curation.name!r}")

@@ -20,13 +20,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from modelcollapse.code.packages.defences import acceptance_of
-from modelcollapse.code.packages.metrics import PackageNameMetric, package_metrics
+from modelcollapse.code.packages.defences import RegistryCheck, acceptance
+from modelcollapse.code.packages.metrics import Generation, PackageNameMetric, package_metrics
 from modelcollapse.code.packages.model import PackageWriter
 from modelcollapse.code.packages.world import PackageNameWorld
-from modelcollapse.code.packages.writing import published
+from modelcollapse.code.packages.writing import draw_names, name_counts
 from modelcollapse.kernels.engine import POLICIES, BatchedFamily, run_family
-from modelcollapse.models.categorical import sample_indices
 from modelcollapse.policies import Accumulate, AccumulateSubsample
 from modelcollapse.rng import SeedTree
 
@@ -39,8 +38,8 @@ RUNS_FILTERS = True
 KEEPS_ARTIFACTS = True
 """Replicate 0's most published invented names are kept each generation."""
 
-CHUNK = 512
-"""Replicates per chunk: a few (V, R) arrays of a 9,000-name universe stay near 40 MB each."""
+CHUNK = 256
+"""Replicates per chunk: each (R, V) array of a 9,000-name universe stays near 20 MB."""
 
 _TOP_NAMES = 10
 
@@ -74,17 +73,20 @@ def contamination(policy, generation: int, n_samples: int) -> float:
 
 
 def top_names(universe, P: np.ndarray, squatted: np.ndarray) -> list[dict]:
-    """The most published invented names of one replicate (P and squatted of shape (V,))."""
-    invented = np.flatnonzero(universe.invented)
-    order = invented[np.argsort(-P[invented], kind="stable")[:_TOP_NAMES]]
+    """The most published invented names of one replicate.
+
+    ``P`` (V,) is its published distribution, ``squatted`` (V − n_real,) what is registered.
+    """
+    n_real = universe.n_real
+    order = n_real + np.argsort(-P[n_real:], kind="stable")[:_TOP_NAMES]
     return [{"name": universe.names[v], "imitates": universe.names[universe.root[v]],
              "edit": universe.kind[v], "share of writes": round(float(P[v]), 5),
-             "squatted": bool(squatted[v]), "squattable": bool(universe.squattable[v])}
+             "squatted": bool(squatted[v - n_real]), "squattable": bool(universe.squattable[v])}
             for v in order if P[v] > 0]
 
 
 class PackageFamily(BatchedFamily):
-    """Training sets of names as state; W, the squatter, A, P and metrics each generation."""
+    """Training sets of names as state; W, the squatter, acceptance and metrics each generation."""
 
     chunk = CHUNK
 
@@ -92,23 +94,28 @@ class PackageFamily(BatchedFamily):
         super().__init__(chain, n_replicates)
         world = chain.world
         self.universe = world.universe
+        self.n_real = self.universe.n_real
         self.writer = chain.model.writer
-        self.truth = world.probabilities[:, np.newaxis]
+        self.truth = np.broadcast_to(world.probabilities, (self.R, len(self.universe)))
         self.names = [n for m in chain.metrics for n in m.names(chain.model)]
-        V = len(self.universe)
-        self.squatted = np.zeros((V, self.R), dtype=bool)
-        self.first_seen = np.zeros((V, self.R), dtype=np.int32)
+        n_invented = len(self.universe) - self.n_real
+        self.squatted = (np.zeros((self.R, n_invented), dtype=bool)
+                         if world.squatter_names else None)
+        self.first_seen = np.zeros((self.R, n_invented), dtype=np.int32)
+        self.defences = [(curation, acceptance(curation, self.universe, chain.n_samples),
+                          isinstance(curation, RegistryCheck) and curation.registry == "live")
+                         for curation in chain.filters]
         self.generation = 0
         self.published = None
         self.artifacts = artifacts
 
     def real(self, n, rng):
-        return (sample_indices(rng, np.broadcast_to(self.truth, (len(self.truth), self.R)), n),)
+        return (draw_names(rng, self.truth, n),)
 
     def synthetic(self, state, n, inputs, sample):
-        P, alive = self.published
-        usable = np.where(alive, P, self.truth)     # dead replicates draw, then stay dead
-        return (np.where(alive, sample_indices(sample, usable, n), -1),)
+        accepted, alive = self.published
+        usable = np.where(alive[:, np.newaxis], accepted, self.truth)   # dead ones stay dead
+        return (np.where(alive, draw_names(sample, usable, n), -1),)
 
     def statistics(self, items):
         return (items[0],)
@@ -119,11 +126,6 @@ class PackageFamily(BatchedFamily):
     def fit(self, stats):
         (items,) = stats
         self.generation += 1
-        V = len(self.universe)
-        present = np.zeros((V + 1, self.R), dtype=bool)
-        present[np.where(items >= 0, items, V), np.arange(self.R)] = True
-        fresh = present[:V] & (self.first_seen == 0)
-        self.first_seen[fresh] = self.generation
         return items, ~(items >= 0).any(axis=0)
 
     def forget(self, state, dead):
@@ -131,47 +133,61 @@ class PackageFamily(BatchedFamily):
         return state
 
     def _squat(self, mass: np.ndarray) -> None:
+        """The squatter registers the invented names the models write most."""
         world = self.chain.world
-        if not world.squatter_names or self.generation % world.squatter_every:
+        if self.squatted is None or self.generation % world.squatter_every:
             return
-        candidates = np.where(self.universe.invented[:, np.newaxis] & ~self.squatted, mass, 0)
-        m = min(world.squatter_names, len(candidates))
-        best = np.argpartition(-candidates, m - 1, axis=0)[:m]
-        chosen = np.take_along_axis(candidates, best, axis=0) > 0
-        columns = np.broadcast_to(np.arange(self.R), best.shape)
-        self.squatted[best[chosen], columns[chosen]] = True
+        candidates = np.where(self.squatted, 0.0, mass[:, self.n_real:])
+        m = min(world.squatter_names, candidates.shape[1])
+        best = np.argpartition(-candidates, m - 1, axis=1)[:, :m]
+        chosen = np.take_along_axis(candidates, best, axis=1) > 0
+        rows = np.broadcast_to(np.arange(self.R)[:, np.newaxis], best.shape)
+        self.squatted[rows[chosen], best[chosen]] = True
 
-    def measure(self, state, out):
-        mass = self.writer.write_mass(state)
-        self._squat(mass)
+    def _defend(self, mass: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """W·A and each defence's figures (what share of the writes it rejects)."""
+        figures: dict[str, np.ndarray] = {}
+        accepted = mass
         n_writes = self.chain.n_samples
-        acceptance, figures = np.ones_like(mass), {}
-        for curation in self.chain.filters:
-            accepted = acceptance_of(curation, self.universe, self.squatted, n_writes)
-            rejected = (mass * (1 - accepted)).sum(axis=0)
-            if curation.name == "registry-check":
+        for curation, chance, live in self.defences:
+            passed = mass * chance
+            if live and self.squatted is not None:   # what he registered now exists
+                passed[:, self.n_real:] = np.where(self.squatted, mass[:, self.n_real:], 0.0)
+            rejected = mass.sum(axis=1) - passed.sum(axis=1)
+            if isinstance(curation, RegistryCheck):
                 figures["registry_check_rejected"] = rejected
             else:   # human review: reads budget writes, drops what it judges invented
                 figures["review_reviewed"] = np.full(self.R, float(min(curation.budget,
                                                                        n_writes)))
                 figures["review_dropped"] = rejected * n_writes
-            acceptance = acceptance * accepted
-        values = package_metrics(self.names, universe=self.universe, items=state, mass=mass,
-                                 acceptance=acceptance, squatted=self.squatted,
-                                 first_seen=self.first_seen, generation=self.generation)
-        P, share = published(mass, acceptance)
-        self.published = (P, share > 0)
+            accepted = passed if accepted is mass else accepted * np.where(
+                mass > 0, passed / np.where(mass > 0, mass, 1.0), 0.0)
+        return accepted, figures
+
+    def measure(self, state, out):
+        counts = name_counts(state, len(self.universe))
+        mass = self.writer.write_mass(state, counts)
+        fresh = (counts[:, self.n_real:] > 0) & (self.first_seen == 0)
+        self.first_seen[fresh] = self.generation
+        self._squat(mass)
+        accepted, figures = self._defend(mass)
+        share = accepted.sum(axis=1)
+        values = package_metrics(self.names, self.universe, Generation(
+            counts, mass, accepted, share, self.squatted, self.first_seen, self.generation))
+        self.published = (accepted, share > 0)
         if self.chain.filters:
             figures["contamination"] = np.full(self.R, contamination(
-                self.chain.policy, self.generation, n_writes))
+                self.chain.policy, self.generation, self.chain.n_samples))
         values |= figures
         for column, name in enumerate(self.chain.metric_names()):
             out[:, column] = np.where(share > 0, values[name], np.nan)
         if self.artifacts is not None:
             sink = self.artifacts.sink(0, self.generation)
             if sink is not None:
-                sink.json("top_invented_names", top_names(self.universe, P[:, 0],
-                                                          self.squatted[:, 0]))
+                squatted = (np.zeros(len(self.universe) - self.n_real, dtype=bool)
+                            if self.squatted is None else self.squatted[0])
+                sink.json("top_invented_names", top_names(
+                    self.universe, accepted[0] / max(share[0], 1e-300), squatted))
 
 
 def run_block(chain, tree: SeedTree, first_replicate: int, n_replicates: int,

@@ -2,7 +2,7 @@
 
 Rates are exact expectations given each replicate's fitted model (no
 sampling noise on top of the chain's own), computed from its write
-distribution W and what its defences let through, P (see :mod:`.writing`).
+distribution W and what its defences accept (see :mod:`.writing`).
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from modelcollapse.code.packages.writing import published
+from modelcollapse.code.packages.writing import name_counts
 from modelcollapse.metrics.named import NamedMetric
-from modelcollapse.models.categorical import counts
 
-__all__ = ["PACKAGE_METRICS", "PackageNameMetric", "package_metrics", "top_invented"]
+__all__ = ["PACKAGE_METRICS", "Generation", "PackageNameMetric", "package_metrics"]
 
 PACKAGE_METRICS = {
     "invented_name_rate": "share of published writes naming a package that did not exist "
@@ -36,74 +35,108 @@ PACKAGE_METRICS = {
 """Metric name -> what it measures."""
 
 
-def top_invented(P: np.ndarray, invented: np.ndarray, k: int) -> np.ndarray:
-    """Share of invented mass held by the ``k`` most written invented names, shape (R,)."""
-    part = P[invented]
-    total = part.sum(axis=0)
-    k = min(k, len(part))
-    top = -np.partition(-part, k - 1, axis=0)[:k].sum(axis=0) if k else np.zeros_like(total)
-    return np.where(total > 0, top / np.where(total > 0, total, 1.0), np.nan)
+@dataclass
+class Generation:
+    """One generation of R fitted models: what they know, write and publish.
 
-
-def package_metrics(names, *, universe, items: np.ndarray, mass: np.ndarray,
-                    acceptance, squatted: np.ndarray, first_seen: np.ndarray | None,
-                    generation: int) -> dict[str, np.ndarray]:
-    """The metrics ``names`` for R fitted models at once, each of shape (R,).
-
-    Parameters
+    Attributes
     ----------
-    names : iterable of str
-        Keys of :data:`PACKAGE_METRICS`.
-    universe : NameUniverse
-    items : ndarray of int of shape (m, R)
-        Each model's training set (``-1`` = none).
-    mass : ndarray of shape (V, R)
-        W, each model's write distribution.
-    acceptance : ndarray of shape (V, R) or float
-        A, what the defences let through.
-    squatted : ndarray of bool of shape (V, R)
-        Names the squatter has registered.
-    first_seen : ndarray of int of shape (V, R) or None
-        Generation each name first entered a training set (0 = never); ``None``
-        where the history is not kept (the age is then missing).
+    counts : ndarray of int of shape (R, V)
+        Training-name counts.
+    mass : ndarray of shape (R, V)
+        W, the write distribution.
+    accepted : ndarray of shape (R, V)
+        W·A, the writes the defences let through (``mass`` itself without defences).
+    share : ndarray of shape (R,)
+        Z, the accepted share of the writes (0 for a replicate with nothing to publish).
+    squatted : ndarray of bool of shape (R, V - n_real) or None
+        Invented names registered by the squatter (None: no squatter).
+    first_seen : ndarray of int of shape (R, V - n_real) or None
+        Generation each invented name first entered a training set (0 = never);
+        None where no history is kept.
     generation : int
     """
-    V = len(universe)
-    invented = universe.invented
-    P, share = published(mass, acceptance)
-    known = counts(np.where(items >= 0, items, V), V + 1)[:V] > 0
-    dead = share == 0
-    real_mass = mass[~invented].sum(axis=0)
-    kept_real = (mass * acceptance)[~invented].sum(axis=0)
-    age = np.full(mass.shape[1], np.nan)
-    if first_seen is not None:
-        held = known & invented[:, np.newaxis]
-        n_held = held.sum(axis=0)
-        total_age = np.where(held, generation - first_seen + 1, 0).sum(axis=0)
-        age = np.where(n_held > 0, total_age / np.maximum(n_held, 1), np.nan)
+
+    counts: np.ndarray
+    mass: np.ndarray
+    accepted: np.ndarray
+    share: np.ndarray
+    squatted: np.ndarray | None
+    first_seen: np.ndarray | None
+    generation: int
+
+    @classmethod
+    def plain(cls, writer, items: np.ndarray) -> Generation:
+        """Models with no defence, squatter or history (the per-replicate loop)."""
+        counts = name_counts(items, len(writer.universe))
+        mass = writer.write_mass(items, counts)
+        return cls(counts, mass, mass, mass.sum(axis=1), None, None, 0)
+
+
+def _top_share(accepted_invented: np.ndarray, total: np.ndarray, k: int) -> np.ndarray:
+    """Share of invented published mass held by the ``k`` most written invented names."""
+    k = min(k, accepted_invented.shape[1])
+    top = -np.partition(-accepted_invented, k - 1, axis=1)[:, :k]
+    return top.sum(axis=1) / np.where(total > 0, total, 1.0)
+
+
+def package_metrics(names, universe, state: Generation) -> dict[str, np.ndarray]:
+    """The metrics ``names`` of every replicate, each (R,); NaN where nothing is published."""
+    n_real = universe.n_real
+    counts, mass, accepted, share = state.counts, state.mass, state.accepted, state.share
+    squattable = universe.squattable[n_real:]
+
+    def ratio(part, whole):
+        return np.where(whole > 0, part / np.where(whole > 0, whole, 1.0), np.nan)
+
+    def invented_published():
+        return accepted[:, n_real:].sum(axis=1)
+
+    def squatted_installs():
+        if state.squatted is None:
+            return np.zeros(len(share))
+        return (accepted[:, n_real:] * state.squatted).sum(axis=1)
+
+    def age():
+        if state.first_seen is None:
+            return np.full(len(share), np.nan)
+        held = counts[:, n_real:] > 0
+        years = np.where(held, state.generation - state.first_seen + 1, 0).sum(axis=1)
+        return ratio(years, held.sum(axis=1))
+
+    def rejected_real():
+        if accepted is mass:
+            return np.zeros(len(share))
+        return 1.0 - ratio(accepted[:, :n_real].sum(axis=1), mass[:, :n_real].sum(axis=1))
+
     everything = {
-        "invented_name_rate": lambda: P[invented].sum(axis=0),
-        "model_invented_rate": lambda: mass[invented].sum(axis=0),
-        "squatted_install_rate": lambda: (P * squatted).sum(axis=0),
-        "squatted_names": lambda: squatted.sum(axis=0).astype(float),
-        "invented_names_known": lambda: (known & invented[:, np.newaxis]).sum(axis=0),
-        "squattable_names": lambda: (known & universe.squattable[:, np.newaxis]).sum(axis=0),
-        "invented_top10_share": lambda: top_invented(P, invented, 10),
-        "invented_name_age": lambda: age,
-        "real_names_rejected": lambda: np.where(real_mass > 0, 1 - kept_real / np.where(
-            real_mass > 0, real_mass, 1.0), np.nan),
-        "real_packages_known": lambda: (known & ~invented[:, np.newaxis]).sum(axis=0),
+        "invented_name_rate": lambda: ratio(invented_published(), share),
+        "model_invented_rate": lambda: mass[:, n_real:].sum(axis=1),
+        "squatted_install_rate": lambda: ratio(squatted_installs(), share),
+        "squatted_names": lambda: (np.zeros(len(share)) if state.squatted is None
+                                   else state.squatted.sum(axis=1)),
+        "invented_names_known": lambda: (counts[:, n_real:] > 0).sum(axis=1),
+        "squattable_names": lambda: ((counts[:, n_real:] > 0) & squattable).sum(axis=1),
+        "invented_top10_share": lambda: np.where(
+            invented_published() > 0,
+            _top_share(accepted[:, n_real:], invented_published(), 10), np.nan),
+        "invented_name_age": age,
+        "real_names_rejected": rejected_real,
+        "real_packages_known": lambda: (counts[:, :n_real] > 0).sum(axis=1),
     }
-    return {name: np.where(dead, np.nan, everything[name]().astype(float)) for name in names}
+    dead = share == 0
+    return {name: np.where(dead, np.nan, np.asarray(everything[name](), dtype=float))
+            for name in names}
 
 
 @dataclass(frozen=True)
 class PackageNameMetric(NamedMetric):
     """One metric of the package-name study (a key of :data:`PACKAGE_METRICS`).
 
-    In the per-replicate loop no squatter acts and no history is kept, so
-    ``squatted_*`` are 0 and ``invented_name_age`` is missing there; chains
-    with a squatter or defences run on the batched kernel, which keeps both.
+    In the per-replicate loop no squatter acts, no defence applies and no
+    history is kept, so ``squatted_*`` are 0 and ``invented_name_age`` is
+    missing there; chains with a squatter or defences run on the batched
+    kernel, which keeps all three.
     """
 
     known = PACKAGE_METRICS
@@ -113,9 +146,6 @@ class PackageNameMetric(NamedMetric):
         return hasattr(model, "hallucination_rate") and hasattr(world, "universe")
 
     def measure(self, model, world) -> dict[str, float]:  # noqa: D102
-        items = model.items_[:, np.newaxis]
-        mass = model.writer.write_mass(items)
-        values = package_metrics([self.name], universe=world.universe, items=items, mass=mass,
-                                 acceptance=1.0, squatted=np.zeros_like(mass, dtype=bool),
-                                 first_seen=None, generation=0)
-        return {self.name: float(values[self.name][0])}
+        state = Generation.plain(model.writer, model.items_[:, np.newaxis])
+        return {self.name: float(package_metrics([self.name], world.universe, state)
+                                 [self.name][0])}

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from modelcollapse.code.packages.writing import WritingModel
+from modelcollapse.code.packages.metrics import Generation
+from modelcollapse.code.packages.writing import WritingModel, draw_names
 from modelcollapse.data import Dataset
-from modelcollapse.models.categorical import sample_indices
 
 __all__ = ["PackageWriter"]
 
@@ -69,5 +69,5 @@ class PackageWriter:
 
     def sample(self, n: int, *, rng: np.random.Generator, X=None) -> Dataset:
         """``n`` recommendations: copies of training names, or mistakes of them."""
-        mass = self.writer.write_mass(self.items_[:, np.newaxis])
-        return Dataset(sample_indices(rng, mass, n)[:, 0], None, np.zeros(n, dtype=np.int64))
+        mass = Generation.plain(self.writer, self.items_[:, np.newaxis]).mass
+        return Dataset(draw_names(rng, mass, n)[:, 0], None, np.zeros(n, dtype=np.int64))

@@ -1,28 +1,53 @@
-"""The maths of a package-writing model, for one replicate or many (a trailing replicate axis).
+"""The maths of a package-writing model, for many replicates at once (a leading replicate axis).
 
-A model fitted on a training set of names (the items, shape (m, R), ``-1``
-for none) writes a name by copying one at random from what it was trained
-on, or, with probability h (the hallucination rate), by slipping: writing a
-mistake of the real package behind the name it meant instead. Its write
-distribution over the universe is therefore, per replicate,
+A model fitted on a training set of names writes a name by copying one at
+random from what it was trained on, or, with probability h (the
+hallucination rate), by slipping: writing a mistake of the real package
+behind the name it meant. Its write distribution over the universe is, per
+replicate,
 
-    W(v) = (1 − h)·c(v)/m + h·Σ_i b(i)/m · K(i, v),
+    W(v) = (1 − h)·c(v)/m + h·b(root v)/m·k(v),
 
-with c the counts of name v in the training set, b(i) the counts of names
-whose real package is i, and K the mistake matrix of
-:meth:`~.universe.NameUniverse.mistake_matrix`. Defences accept name v with
+with c(v) the count of name v among the m training names, b(i) the count of
+training names whose real package is i, and k(v) the chance that a slip on
+v's package writes v (:meth:`~.universe.NameUniverse.mistake_matrix`; a
+package with no mistake is written unchanged). Defences accept name v with
 probability A(v); a rejected suggestion is replaced by a fresh one, so what
-is published follows P = W·A / Σ W·A.
+is published follows P = W·A / Z with Z = Σ W·A, the accepted share.
+
+Arrays are ``(R, V)``, replicate-major, so every per-replicate sum and the
+inverse-CDF draw run over contiguous memory.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
-from modelcollapse.models.categorical import counts
+__all__ = ["WritingModel", "draw_names", "name_counts"]
 
-__all__ = ["WritingModel", "published"]
+
+def name_counts(items: np.ndarray, V: int) -> np.ndarray:
+    """How often each name occurs in each replicate's items (m, R) (``-1`` = none), (R, V)."""
+    R = items.shape[1]
+    flat = np.where(items >= 0, items + np.arange(R) * V, R * V).T.ravel()
+    return np.bincount(flat, minlength=R * V + 1)[:R * V].reshape(R, V)
+
+
+def draw_names(rng: np.random.Generator, P: np.ndarray, n: int) -> np.ndarray:
+    """``n`` names drawn from each row of P (R, V) by inverse CDF, shape (n, R).
+
+    The uniforms are sorted within each replicate before the search: the items
+    of a training set are exchangeable, so their order carries nothing, and a
+    sorted search runs several times faster over a large universe.
+    """
+    R, V = P.shape
+    cdf = np.cumsum(P, axis=1)
+    total = cdf[:, -1:]
+    cdf /= np.where(total > 0, total, 1.0)
+    cdf += np.arange(R)[:, np.newaxis]                      # replicate r's CDF in [r, r + 1]
+    draws = np.sort(rng.random((R, n)), axis=1) + np.arange(R)[:, np.newaxis]
+    index = np.minimum(np.searchsorted(cdf.ravel(), draws.ravel(), side="right"), V * R - 1)
+    return (index.reshape(R, n) - np.arange(R)[:, np.newaxis] * V).T
 
 
 class WritingModel:
@@ -40,30 +65,26 @@ class WritingModel:
     def __init__(self, universe, hallucination_rate: float, habit: float):
         self.universe = universe
         self.h = hallucination_rate
-        V = len(universe)
-        # (V, n_real): name -> its real package; (V, n_real): mistake chances, transposed.
-        self.to_root = sparse.csr_matrix(
-            (np.ones(V), (np.arange(V), universe.root)), shape=(V, universe.n_real)).T.tocsr()
-        self.slips = universe.mistake_matrix(habit).T.tocsr()
+        n_real = universe.n_real
+        slips = universe.mistake_matrix(habit).tocsc()
+        chance = np.asarray(slips.sum(axis=0)).ravel()       # each name has one package
+        self.root_of_invented = universe.root[n_real:]
+        self.slip_to_invented = chance[n_real:]
+        self.slip_to_itself = chance[:n_real]                # packages with no mistake
 
-    def write_mass(self, items: np.ndarray) -> np.ndarray:
-        """W for training sets ``items`` (m, R) of name indices (``-1`` = none), shape (V, R).
+    def write_mass(self, items: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """W (R, V) of training sets ``items`` (m, R) whose name counts are ``counts`` (R, V).
 
-        A replicate with no items gets a zero column.
+        Rows of empty training sets are zero.
         """
-        V = len(self.universe)
-        valid = items >= 0
-        tally = counts(np.where(valid, items, V), V + 1)[:V]     # index V collects the -1s
-        size = np.maximum(valid.sum(axis=0), 1)
-        copied = tally / size
-        return (1.0 - self.h) * copied + self.h * (self.slips @ (self.to_root @ copied))
-
-
-def published(mass: np.ndarray, acceptance: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """The published distribution P (V, R) and the accepted share Z (R,) of the writes.
-
-    Replicates whose every write is rejected get a zero column and Z = 0.
-    """
-    accepted = mass * acceptance
-    share = accepted.sum(axis=0)
-    return accepted / np.where(share > 0, share, 1.0), share
+        n_real = self.universe.n_real
+        size = counts.sum(axis=1, keepdims=True)
+        per_item = 1.0 / np.where(size > 0, size, 1)
+        packages = np.where(items >= 0, self.universe.root[np.maximum(items, 0)], -1)
+        by_package = name_counts(packages, n_real)              # b(i), per replicate
+        mass = counts * ((1.0 - self.h) * per_item)
+        mass[:, n_real:] += (self.h * per_item) * by_package[:, self.root_of_invented] \
+            * self.slip_to_invented
+        if self.slip_to_itself.any():
+            mass[:, :n_real] += (self.h * per_item) * by_package * self.slip_to_itself
+        return mass
