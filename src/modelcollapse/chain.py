@@ -19,6 +19,7 @@ from modelcollapse.artifacts import ArtifactLog
 from modelcollapse.code.packages import kernel as package_kernel
 from modelcollapse.data import Dataset, Pool
 from modelcollapse.kernels import categorical as categorical_kernel
+from modelcollapse.kernels import exponential as exponential_kernel
 from modelcollapse.kernels import gaussian as gaussian_kernel
 from modelcollapse.kernels import linear as linear_kernel
 from modelcollapse.kernels import polynomial as polynomial_kernel
@@ -33,7 +34,7 @@ __all__ = ["Chain"]
 
 # Families with a batched kernel: each module offers supports(chain) and run_block(...).
 _KERNELS = (polynomial_kernel, linear_kernel, gaussian_kernel, categorical_kernel,
-            package_kernel)
+            package_kernel, exponential_kernel)
 
 Engine = Literal["auto", "batched", "loop"]
 

@@ -17,11 +17,14 @@ __all__ = [
     "PolynomialChainTheory",
     "categorical_theory",
     "drift_mean_error_theory",
+    "exponential_family_theory",
+    "fresh_design_theory",
     "gaussian_variance_median",
     "gaussian_variance_theory",
     "linear_drift_theory",
     "linear_regression_theory",
     "polynomial_chain_theory",
+    "strong_collapse_theory",
     "verifier_breakdown",
     "verifier_theory",
 ]
@@ -503,3 +506,181 @@ def linear_drift_theory(dim: int, n_samples: int, noise: float, drift: float,
     value = noise**2 * dim / (n_samples - dim - 1) + (drift * (generation - 1)) ** 2
     return pd.DataFrame({"generation": generation, "metric": "excess_risk", "value": value,
                          "theory": "exact"})
+
+
+def _inverse_wishart_trace(n_rows: int, dim: int) -> float:
+    """E[tr((XᵀX)⁻¹)] = d/(n − d − 1) for X of shape (n, d) with N(0, 1) entries."""
+    if n_rows <= dim + 1:
+        raise ValueError(f"the expectation needs more than d + 1 = {dim + 1} rows, got {n_rows}")
+    return dim / (n_rows - dim - 1)
+
+
+def fresh_design_theory(dim: int, generator_samples: int, generator_noise: float,
+                        n_samples: int, noise: float, n_generations: int, *,
+                        weight_norm2: float = 1.0) -> pd.DataFrame:
+    """Test error of a downstream model trained on the n-th generator's labels (fresh designs).
+
+    Dohmatob, Feng & Kempe 2024, "Model Collapse Demystified: The Case of
+    Regression", Theorem 4.1 (λ = 0, isotropic Gaussian inputs; the paper was
+    not readable here, the statement encoded is the one quoted in its
+    abstract and summaries): n generators each fit T₀ fresh points labelled by
+    their predecessor with noise σ₀, and the downstream model fits T points
+    labelled by the n-th with noise σ, so
+
+        E_test = σ²d/(T − d − 1) + n·σ₀²d/(T₀ − d − 1)          (T₀ > d + 1).
+
+    Every refit adds an independent centred error of size σ₀²·E tr((XᵀX)⁻¹).
+    Over-parameterised generators (T₀ < d − 1) fit the minimum-norm
+    interpolator ŵ_n = P_n ŵ_{n−1} + X_n⁺ε_n, P_n the projection on a uniformly
+    random T₀-dimensional row space, so E[P_n] = r·I with r = T₀/d and
+    E‖X⁺ε‖² = σ₀²T₀/(d − T₀ − 1). With ‖w*‖² = B this gives (derived here,
+    checked by simulation)
+
+        E‖ŵ_n − w*‖² = (1 − rⁿ)·(B + s/(1 − r)),   s = σ₀²T₀/(d − T₀ − 1),
+
+    which grows with n even at σ₀ = 0: each generator forgets the part of its
+    predecessor outside its data. The downstream model adds σ²d/(T − d − 1).
+
+    Parameters
+    ----------
+    dim : int
+        d.
+    generator_samples : int
+        T₀, each generator's sample size (the chain's ``samples``).
+    generator_noise : float
+        σ₀, the noise of the generators' labels (world and model noise alike).
+    n_samples : int
+        T, the downstream model's sample size; needs T > d + 1.
+    noise : float
+        σ, the noise on the downstream model's labels.
+    n_generations : int
+        Generators n = 1…G; generation n's downstream model learns from the n-th.
+    weight_norm2 : float, default 1.0
+        B = ‖w*‖² (1 for :class:`~modelcollapse.worlds.linear.LinearWorld`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``generation, metric, value, theory`` for ``downstream_excess_risk``.
+    """
+    generation = np.arange(1, n_generations + 1)
+    downstream = noise**2 * _inverse_wishart_trace(n_samples, dim)
+    if generator_samples > dim + 1:
+        generators = generation * generator_noise**2 * _inverse_wishart_trace(
+            generator_samples, dim)
+    elif generator_samples < dim - 1:
+        r = generator_samples / dim
+        s = generator_noise**2 * generator_samples / (dim - generator_samples - 1)
+        generators = (1 - r**generation) * (weight_norm2 + s / (1 - r))
+    else:
+        raise ValueError(f"no finite expectation for T₀ = {generator_samples} within one of "
+                         f"d = {dim}: take T₀ > d + 1 or T₀ < d - 1")
+    return pd.DataFrame({"generation": generation, "metric": "downstream_excess_risk",
+                         "value": downstream + generators, "theory": "exact"})
+
+
+def strong_collapse_theory(dim: int, n_samples: int, synthetic_share: float,
+                           generator_error: float, noise: float, *,
+                           synthetic_noise: float | None = None,
+                           order: str = "mixed") -> float:
+    """Excess risk of least squares on a mix with a fixed share p of synthetic data.
+
+    Strong model collapse (Dohmatob, Feng, Subramonian & Kempe, ICLR 2025,
+    arXiv 2410.04840; stated from the abstract, the derivation here is ours):
+    n = n_r + n_s items, n_s = p·n labelled by a generator ŵₛ = w* + Δ
+    (E‖Δ‖² = e, isotropic, independent of the mix) and n_r by the truth. With
+    A the Gram matrix of all n inputs and A_s that of the synthetic ones,
+    ŵ − w* = A⁻¹A_sΔ + A⁻¹Xᵀε. The noise term is exactly
+    ((1 − p)σ² + pσₛ²)·d/(n − d − 1) (items are exchangeable); writing
+    A⁻¹A_s = p·I + A⁻¹((1 − p)A_s − pA_r) and expanding to first order in 1/n,
+
+        E‖ŵ − w*‖² ≈ e·(p² + p(1 − p)(d + 1)/n) + ((1 − p)σ² + pσₛ²)·d/(n − d − 1),
+
+    with an error of order e·(d/n)². As n grows the error stops at the floor
+    p²·e: more data does not help at any fixed p > 0, and the (d + 1)/n term
+    makes wider models worse at a given n, up to the interpolation threshold
+    n ≈ d. Training on the synthetic items first and then on the real ones to
+    convergence (``order="synthetic-first"``, n_r > d + 1) leaves the real
+    least-squares fit, σ²d/(n_r − d − 1): no floor.
+
+    Parameters
+    ----------
+    dim : int
+        d.
+    n_samples : int
+        n, the mix's size.
+    synthetic_share : float
+        p in [0, 1].
+    generator_error : float
+        e = E‖ŵₛ − w*‖² (σ²d/(T₀ − d − 1) for a generator fitted on T₀ real items).
+    noise : float
+        σ, the real labels' noise.
+    synthetic_noise : float or None
+        σₛ, the synthetic labels' noise; ``None`` means σ.
+    order : {"mixed", "synthetic-first"}
+
+    Returns
+    -------
+    float
+    """
+    if not 0 <= synthetic_share <= 1:
+        raise ValueError(f"synthetic_share must lie in [0, 1], got {synthetic_share}")
+    p = round(synthetic_share * n_samples) / n_samples  # the share the mix really has
+    synthetic_noise = noise if synthetic_noise is None else synthetic_noise
+    if order == "synthetic-first":
+        n_real = n_samples - round(synthetic_share * n_samples)
+        return noise**2 * _inverse_wishart_trace(n_real, dim)
+    if order != "mixed":
+        raise ValueError(f"order must be 'mixed' or 'synthetic-first', got {order!r}")
+    label_noise = ((1 - p) * noise**2 + p * synthetic_noise**2) * _inverse_wishart_trace(
+        n_samples, dim)
+    return generator_error * (p**2 + p * (1 - p) * (dim + 1) / n_samples) + label_noise
+
+
+def exponential_family_theory(family: str, theta: float, n_samples: int, n_generations: int,
+                              *, accumulate: bool = False) -> pd.DataFrame:
+    """Risk E(θ̂_g − θ)² of a one-parameter exponential family refitted on its own samples.
+
+    Dey & Donoho 2024, "Universality of the π²/6 Pathway in Avoiding Model
+    Collapse" (arXiv 2410.22812; read here only in its abstract: keeping real
+    data and adding synthetic data keeps the risk within π²/6 of the real-data
+    risk across families, discarding it diverges). Derived here: θ̂ is the mean
+    of a statistic whose variance given θ is c₀ + c₁θ + c₂θ²
+    (:data:`~modelcollapse.worlds.exponential.FAMILIES`), and E[θ̂_g] = θ for
+    every g (a martingale), so E[Var | θ̂] = c₀ + c₁θ + c₂(θ² + v). Each
+    generation M new items are written by θ̂_{g−1}; replace refits on them
+    alone, accumulate on all gM items, so θ̂_g = θ̂_{g−1} + (m̄_g − θ̂_{g−1})/k_g
+    with k_g = 1 or g, and the risk v_g obeys exactly
+
+        v_g = v_{g−1} + (c₀ + c₁θ + c₂(θ² + v_{g−1})) / (M·k_g²),   v₀ = 0.
+
+    With c₂ = 0 (Gaussian mean, Poisson) accumulate gives v₁·Σ_{i≤g} 1/i² < v₁·π²/6
+    and replace v₁·g; the Bernoulli (c₂ = −1) stays below that, the Gaussian
+    variance (c₂ = 2) rises above it by a factor 1 + O(1/M), and under replace
+    grows geometrically, (1 + 2/M)^g − 1.
+
+    Parameters
+    ----------
+    family : {"gaussian-mean", "gaussian-variance", "poisson", "bernoulli"}
+    theta : float
+        θ.
+    n_samples : int
+        M, items per generation.
+    n_generations : int
+    accumulate : bool, default False
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``generation, metric, value, theory`` for ``parameter_risk``.
+    """
+    from modelcollapse.worlds.exponential import FAMILIES
+
+    c0, c1, c2 = FAMILIES[family]
+    risk, values = 0.0, []
+    for g in range(1, n_generations + 1):
+        k = g if accumulate else 1
+        risk += (c0 + c1 * theta + c2 * (theta**2 + risk)) / (n_samples * k**2)
+        values.append(risk)
+    return pd.DataFrame({"generation": np.arange(1, n_generations + 1),
+                         "metric": "parameter_risk", "value": values, "theory": "exact"})

@@ -22,7 +22,7 @@ __all__ = ["LinearFamily", "run_block", "supports"]
 def supports(chain) -> bool:
     """Whether this kernel can run ``chain``."""
     return (type(chain.world) is LinearWorld and type(chain.model) is LinearRegression
-            and type(chain.policy) in POLICIES
+            and not chain.model.min_norm and type(chain.policy) in POLICIES
             and all(type(m) is ExcessRisk for m in chain.metrics))
 
 

@@ -23,6 +23,11 @@ class LinearRegression:
         Ridge penalty λ: w = (XᵀX + λI)⁻¹Xᵀy.
     noise : float or None, default None
         Noise added when the model labels inputs; ``None`` uses the world's.
+    min_norm : bool, default False
+        Without ridge, fit the minimum-norm least-squares solution X⁺y, which
+        interpolates when there are fewer inputs than coefficients (the
+        over-parameterised generators of Dohmatob, Feng & Kempe 2024) instead
+        of calling such a fit degenerate.
 
     Attributes
     ----------
@@ -31,6 +36,7 @@ class LinearRegression:
 
     ridge: float = 0.0
     noise: float | None = None
+    min_norm: bool = False
     coef_: np.ndarray = field(init=False, repr=False, compare=False)
 
     conditional = True
@@ -43,7 +49,7 @@ class LinearRegression:
 
     def clone(self) -> LinearRegression:
         """Return an unfitted copy with the same settings."""
-        return LinearRegression(self.ridge, self.noise)
+        return LinearRegression(self.ridge, self.noise, self.min_norm)
 
     def fit(self, data: Dataset, *, rng: np.random.Generator | None = None) -> LinearRegression:
         """Solve the (ridge) normal equations.
@@ -55,6 +61,9 @@ class LinearRegression:
             independent rows).
         """
         X, y = np.asarray(data.X, float), np.asarray(data.y, float)
+        if self.min_norm and not self.ridge:
+            self.coef_ = np.linalg.lstsq(X, y, rcond=None)[0]
+            return self
         gram = X.T @ X + self.ridge * np.eye(X.shape[1])
         # The batched kernel's rule, so both engines call the same fits degenerate.
         coef, singular = cholesky_solve(gram[:, :, np.newaxis], (X.T @ y)[:, np.newaxis])

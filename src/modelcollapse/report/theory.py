@@ -16,14 +16,18 @@ from modelcollapse.code.packages.model import PackageWriter
 from modelcollapse.code.packages.theory import invented_rate_theory
 from modelcollapse.code.packages.world import PackageNameWorld
 from modelcollapse.experiment.sweep import build_chain
+from modelcollapse.metrics.downstream import DownstreamRisk
 from modelcollapse.models import PolynomialRegression
 from modelcollapse.models.categorical import CategoricalModel
 from modelcollapse.models.density import GaussianModel
+from modelcollapse.models.exponential import ExponentialFamilyModel
 from modelcollapse.models.linear import LinearRegression
 from modelcollapse.policies import Accumulate, Replace
 from modelcollapse.staleness import Frozen
 from modelcollapse.theory import (
     categorical_theory,
+    exponential_family_theory,
+    fresh_design_theory,
     gaussian_variance_theory,
     linear_drift_theory,
     linear_regression_theory,
@@ -32,6 +36,7 @@ from modelcollapse.theory import (
 from modelcollapse.worlds import RegressionWorld
 from modelcollapse.worlds.discrete import CategoricalWorld
 from modelcollapse.worlds.drifting import drifts
+from modelcollapse.worlds.exponential import ExponentialFamilyWorld
 from modelcollapse.worlds.gaussian import GaussianWorld
 from modelcollapse.worlds.linear import LinearWorld
 
@@ -88,6 +93,37 @@ def _linear(chain, generations: int) -> Theory:
                                     drift=world.drift)
 
 
+def _downstream(chain, generations: int) -> Theory:
+    world, model = chain.world, chain.model
+    downstream = next((m for m in chain.metrics if isinstance(m, DownstreamRisk)), None)
+    if not (type(world) is LinearWorld and type(model) is LinearRegression
+            and downstream is not None):
+        return None
+    if not (isinstance(chain.policy, Replace) and not chain.filters and not drifts(world)
+            and not model.ridge and not downstream.ridge and downstream.synthetic_share == 1
+            and chain.model_noise == world.noise
+            and downstream.n_samples > world.dim + 1
+            and (chain.n_samples > world.dim + 1
+                 or (model.min_norm and chain.n_samples < world.dim - 1))):
+        return ("no theory line: Theorem 4.1's closed form is for replace without drift, "
+                "filters or ridge, generators writing with the world's noise, and a "
+                "downstream model on generated labels only")
+    noise = world.noise if downstream.noise is None else downstream.noise
+    return fresh_design_theory(world.dim, chain.n_samples, world.noise, downstream.n_samples,
+                               noise, generations,
+                               weight_norm2=float(np.sum(world.weights**2)))
+
+
+def _exponential(chain, generations: int) -> Theory:
+    world, policy = chain.world, chain.policy
+    if not (type(world) is ExponentialFamilyWorld and type(chain.model) is ExponentialFamilyModel):
+        return None
+    if chain.filters or type(policy) not in (Replace, Accumulate):
+        return f"no theory line: the closed form is for replace and accumulate, not {policy.label}"
+    return exponential_family_theory(world.family, world.theta, chain.n_samples, generations,
+                                     accumulate=isinstance(policy, Accumulate))
+
+
 def _categorical_replace(chain, generations: int) -> Theory:
     world, model = chain.world, chain.model
     if not (type(world) is CategoricalWorld and type(model) is CategoricalModel
@@ -115,6 +151,7 @@ def _package_names(chain, generations: int) -> Theory:
 # metric name -> functions that return theory rows for a chain, or None when they don't apply
 _THEORIES = {"mse_to_truth": (_polynomial_replace,), "variance": (_gaussian_replace,),
              "log_variance": (_gaussian_replace,), "excess_risk": (_linear,),
+             "downstream_excess_risk": (_downstream,), "parameter_risk": (_exponential,),
              "gini_simpson": (_categorical_replace,), "rare_mass": (_categorical_replace,),
              "support_size": (_categorical_replace,),
              "invented_name_rate": (_package_names,), "model_invented_rate": (_package_names,)}

@@ -11,17 +11,21 @@ from modelcollapse.metrics import Coefficients, ExcessRisk, MSEToTruth
 from modelcollapse.metrics.classification import CLASSIFIER_METRICS, ClassifierMetric
 from modelcollapse.metrics.discrete import CATEGORICAL_METRICS, CategoricalMetric
 from modelcollapse.metrics.distribution import GAUSSIAN_METRICS, GaussianMetric
+from modelcollapse.metrics.downstream import DownstreamRisk
+from modelcollapse.metrics.exponential import ParameterRisk
 from modelcollapse.metrics.sampled import DENSITY_METRICS, DensityMetric
 from modelcollapse.models import PolynomialRegression
 from modelcollapse.models.categorical import CategoricalModel
 from modelcollapse.models.classifier import SklearnClassifier, sklearn_classifier
 from modelcollapse.models.density import GaussianModel
+from modelcollapse.models.exponential import ExponentialFamilyModel
 from modelcollapse.models.linear import LinearRegression
 from modelcollapse.models.mixture import GaussianMixtureModel, KernelDensityModel
 from modelcollapse.models.sklearn_regressor import SklearnRegressor, sklearn_estimator
 from modelcollapse.worlds import cosine_world
 from modelcollapse.worlds.classification import DigitsWorld, TwoClassWorld
 from modelcollapse.worlds.discrete import zipf_world
+from modelcollapse.worlds.exponential import ExponentialFamilyWorld
 from modelcollapse.worlds.gaussian import gaussian_world
 from modelcollapse.worlds.linear import LinearWorld
 
@@ -30,6 +34,7 @@ DEFAULT_METRICS = {
     "gaussian": ["variance", "log_variance", "w2", "kl", "tail_mass"],
     "categorical": ["support_size", "entropy", "gini_simpson", "lost_mass", "rare_mass"],
     "linear": ["excess_risk"],
+    "exponential-family": ["parameter_risk"],
     "gmm": ["spread", "component_spread", "held_out_ll"],
     "kde": ["spread", "held_out_ll"],
     "sklearn-regressor": ["mse_to_truth"],
@@ -68,6 +73,7 @@ policies.register("web-scrape")(policy_classes.WebScrape)
 metrics.register("mse_to_truth")(MSEToTruth)
 metrics.register("coefficients")(Coefficients)
 metrics.register("excess_risk")(ExcessRisk)
+metrics.register("downstream_excess_risk")(DownstreamRisk)
 
 
 @models.register("gaussian")
@@ -93,9 +99,17 @@ for _name in CATEGORICAL_METRICS:
 
 
 @models.register("linear")
-def _linear(ridge: float = 0.0, noise: float | None = None):
-    """Least squares, or ridge with penalty ``ridge``; ``noise`` defaults to the world's."""
-    return LinearRegression(ridge, noise)
+def _linear(ridge: float = 0.0, noise: float | None = None, min_norm: bool = False):
+    """Least squares, or ridge with penalty ``ridge``; ``noise`` defaults to the world's.
+
+    ``min_norm`` fits the minimum-norm solution, which interpolates when there
+    are fewer samples than dimensions.
+    """
+    return LinearRegression(ridge, noise, min_norm)
+
+worlds.register("exponential-family")(ExponentialFamilyWorld)
+models.register("exponential-family")(ExponentialFamilyModel)
+metrics.register("parameter_risk")(ParameterRisk)
 
 filters.register("detector")(SyntheticDetector)
 filters.register("verifier")(Verifier)
