@@ -159,3 +159,53 @@ def test_bad_defences_are_one_line_and_exit_2(tmp_path, filters, message):
         tmp_path, filters.replace("NAMES", str(names)))])
     assert result.exit_code == 2, result.output
     assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("filters", [(), (RegistryCheck("live"),),
+                                     (RegistryCheck("live"), HumanReview(budget=40)),
+                                     (RegistryCheck("low-background", cutoff="2024-06"),)],
+                         ids=["none", "live", "live+review", "low-background"])
+def test_the_kernels_rates_equal_those_recomputed_from_writes_and_acceptance(filters):
+    # Every rate recomputed by hand from the write distribution W and an acceptance A built
+    # here from the defences' own definitions, on random training sets that hold invented
+    # names, after the squatter has acted twice.
+    from modelcollapse.code.packages.kernel import PackageFamily
+    from modelcollapse.code.packages.writing import name_counts
+
+    full = chain(filters=filters, squatter=30)
+    family = PackageFamily(full, 5)
+    V, n_real = len(family.universe), family.n_real
+    rng = np.random.default_rng(4)
+    out = np.empty((5, len(full.metric_names())))
+    for _ in range(2):
+        state = rng.integers(0, V, size=(300, 5))
+        state[:, 2] = rng.integers(0, n_real, size=300)          # one replicate all real
+        family.fit((state,))
+        family.measure(state, out)
+    values = dict(zip(full.metric_names(), out.T, strict=True))
+    W = full.model.writer.write_mass(state, name_counts(state, V))
+    A = np.ones_like(W)
+    for curation in filters:
+        if isinstance(curation, RegistryCheck) and curation.registry == "live":
+            A[:, n_real:] *= family.squatted
+        elif isinstance(curation, RegistryCheck):
+            A *= curation.known(full.world.universe)
+        else:
+            from modelcollapse.code.packages.defences import review_acceptance
+            A *= review_acceptance(curation, full.world.universe, 200)
+    published = W * A
+    Z = published.sum(axis=1)
+    alive = Z > 0              # a replicate whose every write is rejected publishes nothing
+    assert np.all(np.isnan(values["invented_name_rate"][~alive]))
+    expected = {
+        "invented_name_rate": published[:, n_real:].sum(axis=1) / np.maximum(Z, 1e-300),
+        "model_invented_rate": W[:, n_real:].sum(axis=1),
+        "squatted_install_rate": (published[:, n_real:] * family.squatted).sum(axis=1)
+        / np.maximum(Z, 1e-300),
+        "real_names_rejected": 1 - published[:, :n_real].sum(axis=1) / W[:, :n_real].sum(axis=1),
+    }
+    for name, value in expected.items():
+        np.testing.assert_allclose(values[name][alive], value[alive], rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+    assert family.squatted.sum(axis=1).max() == 60
+
