@@ -17,7 +17,8 @@ import numpy as np
 
 from modelcollapse.data import REAL, Dataset
 
-__all__ = ["Filter", "HumanReview", "SyntheticDetector", "Verifier", "is_correct"]
+__all__ = ["Filter", "HumanReview", "SelectionBias", "SelfCorrection", "SyntheticDetector",
+           "Verifier", "is_correct"]
 
 
 def _check_rate(name: str, value: float) -> None:
@@ -182,3 +183,118 @@ class HumanReview(Filter):
         keep[dropped] = False
         return data.take(keep), {"review_reviewed": float(len(reviewed)),
                                  "review_dropped": float(len(dropped))}
+
+
+@dataclass(frozen=True)
+class SelectionBias(Filter):
+    """A scorer that likes what looks typical keeps items by how close they lie to its favourite.
+
+    Each item x is kept with probability exp(−β‖x − c‖²/2): a soft quality
+    filter whose notion of quality is closeness to c (by default the world's
+    majority mode, ``world.means[world.majority]``). Applied generation after
+    generation it multiplies every mode by a Gaussian in x, so the minority
+    mode loses weight and every mode narrows (the selection-bias cause of
+    collapse; :func:`modelcollapse.theory.selection_bias_theory`).
+
+    Parameters
+    ----------
+    strength : float, default 0.5
+        β ≥ 0; 0 keeps everything.
+    preferred : float or None, default None
+        c; ``None`` takes the world's majority mode.
+    """
+
+    strength: float = 0.5
+    preferred: float | None = None
+
+    judges_correctness = False  # it scores closeness, not correctness: any world will do
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.strength) or self.strength < 0:
+            raise ValueError(f"strength must be a finite number >= 0, got {self.strength}")
+
+    def names(self) -> tuple[str, ...]:  # noqa: D102
+        return ("selection_kept",)
+
+    def centre(self, world) -> float:
+        """c: the preferred point, or the world's majority mode."""
+        if self.preferred is not None:
+            return self.preferred
+        if not hasattr(world, "majority"):
+            raise ValueError("selection-bias needs preferred = … for a world without modes")
+        return float(world.means[world.majority])
+
+    def apply(self, data, *, world, rng):  # noqa: D102
+        X = np.asarray(data.X, float).reshape(len(data), -1)
+        distance2 = np.sum((X - self.centre(world)) ** 2, axis=1)
+        keep = rng.random(len(data)) < np.exp(-self.strength * distance2 / 2)
+        return data.take(np.flatnonzero(keep)), {
+            "selection_kept": float(keep.mean()) if len(data) else np.nan}
+
+
+def expert_moments(world) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation per coordinate that an expert knows of ``world``.
+
+    The exact ones where the world has them (a Gaussian's ``mean`` and ``cov``,
+    a mixture's modes), else those of the world's held-out real sample.
+    """
+    if hasattr(world, "cov") and hasattr(world, "mean"):
+        return np.asarray(world.mean, float), np.sqrt(np.diag(world.cov))
+    if hasattr(world, "total_sd"):
+        centre = np.asarray(world.weights) @ np.asarray(world.means)
+        return np.array([centre]), np.array([world.total_sd])
+    if hasattr(world, "held_out"):
+        real = np.asarray(world.held_out(), float)
+        real = real.reshape(len(real), -1)
+        return real.mean(axis=0), real.std(axis=0)
+    raise ValueError("self-correction needs a world whose moments an expert knows: a "
+                     "Gaussian, a mixture, or a world with a held-out real sample")
+
+
+@dataclass(frozen=True)
+class SelfCorrection(Filter):
+    """Move the model-written items a share γ of the way to what an expert says is real.
+
+    Gillman et al. (ICML 2024), "Self-Correcting Self-Consuming Loops": a
+    correction function applied to synthetic data before retraining keeps
+    the loop stable. Here the expert knows the world's mean μ* and standard
+    deviation σ* per coordinate (:func:`expert_moments`) and the correction is
+    the optimal transport map of the synthetic batch's moments onto them,
+    taken a share γ of the way:
+
+        x' = (1 − γ)·x + γ·(μ* + σ*·(x − x̄)/s),
+
+    with x̄ and s the batch's mean and (maximum-likelihood) standard deviation.
+    The corrected batch has mean (1 − γ)x̄ + γμ* and standard deviation
+    (1 − γ)s + γσ* exactly. Real items are left alone.
+
+    Parameters
+    ----------
+    strength : float, default 0.5
+        γ in [0, 1]: 0 changes nothing, 1 gives the synthetic batch the
+        world's moments exactly.
+    """
+
+    strength: float = 0.5
+
+    judges_correctness = False  # it corrects towards moments, it judges no item
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.strength <= 1.0:
+            raise ValueError(f"correction strength must lie in [0, 1], got {self.strength}")
+
+    def names(self) -> tuple[str, ...]:  # noqa: D102
+        return ("corrected_share",)
+
+    def apply(self, data, *, world, rng):  # noqa: D102
+        synthetic = np.flatnonzero(data.origin != REAL)
+        if len(synthetic) < 2 or self.strength == 0:
+            return data, {"corrected_share": len(synthetic) / len(data) if len(data) else np.nan}
+        mean, sd = expert_moments(world)
+        X = np.array(data.X, dtype=float)
+        batch = X[synthetic]
+        centre, spread = batch.mean(axis=0), batch.std(axis=0)
+        spread = np.where(spread > 0, spread, 1.0)  # a point mass only moves
+        target = mean + sd * (batch - centre) / spread
+        X[synthetic] = (1 - self.strength) * batch + self.strength * target
+        return Dataset(X, data.y, data.origin), {"corrected_share": len(synthetic) / len(data)}

@@ -23,7 +23,11 @@ __all__ = [
     "gaussian_variance_theory",
     "linear_drift_theory",
     "linear_regression_theory",
+    "mix_weight_theory",
+    "optimal_real_weight",
     "polynomial_chain_theory",
+    "selection_bias_theory",
+    "self_correction_theory",
     "strong_collapse_theory",
     "verifier_breakdown",
     "verifier_theory",
@@ -684,3 +688,199 @@ def exponential_family_theory(family: str, theta: float, n_samples: int, n_gener
         values.append(risk)
     return pd.DataFrame({"generation": np.arange(1, n_generations + 1),
                          "metric": "parameter_risk", "value": values, "theory": "exact"})
+
+
+def selection_bias_theory(world, strength: float, preferred: float,
+                          n_generations: int) -> pd.DataFrame:
+    """Minority mass and dispersion of a mixture refitted on what a biased scorer keeps.
+
+    Selection bias as a cause of collapse (SCIENCE.md §7: filtering with a
+    biased scorer erodes the minority modes of a mixture). Derived here, in the
+    limit of many samples a generation, for a 1-D Gaussian mixture refitted by
+    maximum likelihood under replace with as many components as the world has
+    modes, with the filter of :class:`modelcollapse.filters.SelectionBias`
+    (keep x with probability exp(−β(x − c)²/2)) acting from generation 2 on.
+    Multiplying the mode w·N(m, s²) by that Gaussian gives w'·N(m', s'²) with
+
+        s'² = s²/(1 + βs²),   m' = (m + βs²c)/(1 + βs²),
+        w' ∝ w·(s'/s)·exp(−β(m − c)²/(2(1 + βs²))),
+
+    so each refit moves every mode towards c, narrows it, and moves weight from
+    far modes to near ones. The figures are those of
+    :func:`modelcollapse.metrics.mixture.mixture_figures`: the mass in the
+    world's minority region and the standard deviation over the world's.
+    Finite samples add noise of order 1/√(kept items) around these lines.
+
+    Parameters
+    ----------
+    world : MixtureWorld
+    strength : float
+        β.
+    preferred : float
+        c.
+    n_generations : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``generation, metric, value, theory`` for ``minority_weight`` and
+        ``dispersion_ratio``.
+    """
+    from modelcollapse.metrics.mixture import mixture_figures
+
+    w, m, s2 = (np.asarray(a, float) for a in (world.weights, world.means, world.sd))
+    s2 = s2**2
+    rows = []
+    for g in range(1, n_generations + 1):
+        if g > 1:
+            shrink = 1 + strength * s2
+            mass = w * np.sqrt(1 / shrink) * np.exp(-strength * (m - preferred) ** 2
+                                                    / (2 * shrink))
+            w, m, s2 = mass / mass.sum(), (m + strength * s2 * preferred) / shrink, s2 / shrink
+        rows += [(g, name, value) for name, value in mixture_figures(w, m, s2, world).items()]
+    return pd.DataFrame(rows, columns=["generation", "metric", "value"]).assign(theory="exact")
+
+
+def self_correction_theory(n_samples: int, variance: float, strength: float,
+                           n_generations: int) -> pd.DataFrame:
+    """Expected variance and mean error of a 1-D Gaussian chain with a self-correction step.
+
+    Gillman et al., ICML 2024, "Self-Correcting Self-Consuming Loops for
+    Generative Model Training" (arXiv 2402.07087; its abstract: a correction
+    function that moves synthetic data toward what an expert supports keeps
+    iterative retraining stable). With the moment-matching correction of
+    :class:`modelcollapse.filters.SelfCorrection` at strength γ, a Gaussian
+    refitted by maximum likelihood on M corrected samples a generation
+    (replace) has, with x̄ ~ N(μ̂_g, σ̂_g²/M) and s = σ̂_g·√(χ²_{M−1}/M),
+
+        μ̂_{g+1} = (1 − γ)x̄ + γμ*,    σ̂_{g+1} = (1 − γ)s + γσ*.
+
+    Derived here: with c₁ = E√(χ²_{M−1}/M) = √(2/M)·Γ(M/2)/Γ((M−1)/2) and
+    c₂ = (M − 1)/M, the moments m₁ = E σ̂, m₂ = E σ̂² and v = E(μ̂ − μ*)² obey
+    exactly
+
+        m₁' = (1 − γ)c₁m₁ + γσ*,
+        m₂' = (1 − γ)²c₂m₂ + 2γ(1 − γ)σ*c₁m₁ + γ²σ*²,
+        v'  = (1 − γ)²(v + m₂/M),
+
+    from m₁ = c₁σ*, m₂ = c₂σ*², v = σ*²/M at generation 1 (real data). For
+    γ = 0 this is Shumailov et al.'s geometric decay c₂^g; for any γ > 0 all
+    three settle at finite fixed points: the loop is stable even though every
+    training item is synthetic.
+
+    Parameters
+    ----------
+    n_samples : int
+        M.
+    variance : float
+        σ*².
+    strength : float
+        γ in [0, 1].
+    n_generations : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``generation, metric, value, theory`` for ``variance`` and
+        ``mean_error_squared``.
+    """
+    if not 0 <= strength <= 1:
+        raise ValueError(f"correction strength must lie in [0, 1], got {strength}")
+    sd, gamma, M = np.sqrt(variance), strength, n_samples
+    c1 = float(np.exp(0.5 * np.log(2 / M) + gammaln(M / 2) - gammaln((M - 1) / 2)))
+    c2 = (M - 1) / M
+    m1, m2, v = c1 * sd, c2 * variance, variance / M
+    rows = []
+    for g in range(1, n_generations + 1):
+        if g > 1:
+            m1, m2, v = ((1 - gamma) * c1 * m1 + gamma * sd,
+                         (1 - gamma) ** 2 * c2 * m2 + 2 * gamma * (1 - gamma) * sd * c1 * m1
+                         + gamma**2 * variance,
+                         (1 - gamma) ** 2 * (v + m2 / M))
+        rows += [(g, "variance", m2), (g, "mean_error_squared", v)]
+    return pd.DataFrame(rows, columns=["generation", "metric", "value"]).assign(theory="exact")
+
+
+def _mix_step(family: str, theta: float, n_real: int, n_synthetic: int, real_weight: float,
+              risk: float) -> float:
+    """One generation of the weighted-mix risk recursion (see :func:`mix_weight_theory`)."""
+    from modelcollapse.worlds.exponential import FAMILIES
+
+    c0, c1, c2 = FAMILIES[family]
+    item = c0 + c1 * theta + c2 * theta**2  # an item's variance at the truth
+    return (real_weight**2 * item / n_real
+            + (1 - real_weight) ** 2 * (risk + (item + c2 * risk) / n_synthetic))
+
+
+def mix_weight_theory(family: str, theta: float, n_real: int, n_synthetic: int,
+                      real_weight: float, n_generations: int) -> pd.DataFrame:
+    """Risk of a chain that weights fresh real data against its predecessor's output.
+
+    After arXiv 2502.18049 ("the best mix of real and synthetic data"; only
+    its abstract was readable here: the optimal weight on real data is
+    analysed and tends to 1/φ ≈ 0.618 in some settings). Setting derived here:
+    every generation g ≥ 2 sees k fresh real items and m items written by
+    model g − 1, and estimates θ̂_g = w·(real mean) + (1 − w)·(synthetic mean)
+    (:class:`~modelcollapse.models.exponential.ExponentialFamilyModel` with
+    ``real_weight``, policy ``fresh-real``). The two means are independent and
+    E[θ̂_g] = θ, so with an item's variance V = c₀ + c₁θ + c₂θ² at the truth
+    the risk v_g = E(θ̂_g − θ)² obeys exactly
+
+        v_g = w²V/k + (1 − w)²·(v_{g−1} + (V + c₂v_{g−1})/m),
+
+    from v₁ = V/(k + m), the pooled fit of generation 1 (all k + m items real).
+    For c₂ = 0 and k = m the fixed point
+    v* = (V/k)(w² + (1 − w)²)/(1 − (1 − w)²) is smallest where w² + w − 1 = 0,
+    at w = 1/φ = (√5 − 1)/2 (:func:`optimal_real_weight`).
+
+    Parameters
+    ----------
+    family : str
+    theta : float
+    n_real, n_synthetic : int
+        k and m.
+    real_weight : float
+        w in [0, 1].
+    n_generations : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``generation, metric, value, theory`` for ``parameter_risk``.
+    """
+    from modelcollapse.worlds.exponential import FAMILIES
+
+    if not 0 <= real_weight <= 1:
+        raise ValueError(f"real_weight must lie in [0, 1], got {real_weight}")
+    c0, c1, c2 = FAMILIES[family]
+    risk = (c0 + c1 * theta + c2 * theta**2) / (n_real + n_synthetic)
+    values = [risk]
+    for _ in range(2, n_generations + 1):
+        risk = _mix_step(family, theta, n_real, n_synthetic, real_weight, risk)
+        values.append(risk)
+    return pd.DataFrame({"generation": np.arange(1, n_generations + 1),
+                         "metric": "parameter_risk", "value": values, "theory": "exact"})
+
+
+def optimal_real_weight(family: str, theta: float, n_real: int, n_synthetic: int) -> float:
+    """The weight w on real data that minimises the long-run risk of :func:`mix_weight_theory`.
+
+    The fixed point of the recursion, v*(w) = w²V/k + (1 − w)²(v* + (V + c₂v*)/m)
+    solved for v*, minimised over w in (0, 1]. For c₂ = 0 and k = m it is
+    1/φ ≈ 0.618 whatever the family (arXiv 2502.18049 reports weights tending
+    to 1/φ in some settings).
+    """
+    from scipy.optimize import minimize_scalar
+
+    from modelcollapse.worlds.exponential import FAMILIES
+
+    c0, c1, c2 = FAMILIES[family]
+    item = c0 + c1 * theta + c2 * theta**2
+
+    def fixed_point(w: float) -> float:
+        keep = (1 - w) ** 2
+        return (w**2 * item / n_real + keep * item / n_synthetic) / (
+            1 - keep * (1 + c2 / n_synthetic))
+
+    return float(minimize_scalar(fixed_point, bounds=(1e-6, 1.0), method="bounded",
+                                 options={"xatol": 1e-10}).x)

@@ -148,7 +148,9 @@ def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
         metrics = tuple(registry.metrics.build(spec, {}) if isinstance(spec, str)
                         else registry.metrics.build(spec.name, spec.params) for spec in names)
         judged = any(hasattr(world, a) for a in ("true_function", "true_labels", "is_correct"))
-        if filters and not judged and any(not isinstance(f, SyntheticDetector) for f in filters):
+        if filters and not judged and any(not isinstance(f, SyntheticDetector)
+                                          and getattr(f, "judges_correctness", True)
+                                          for f in filters):
             raise ConfigError(f"{where}: verifiers and reviewers need a world with true labels "
                               "or a true function; use a detector, or such a world")
         if experiment.sampling:

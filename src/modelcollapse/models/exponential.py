@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from modelcollapse.data import Dataset
+from modelcollapse.data import REAL, Dataset
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.worlds.exponential import FAMILIES, draw, statistic
 
@@ -22,6 +22,10 @@ class ExponentialFamilyModel:
     family : str or None, default None
         One of :data:`~modelcollapse.worlds.exponential.FAMILIES`; ``None``
         takes the world's (a chain calls :meth:`for_world`).
+    real_weight : float or None, default None
+        With a value w in [0, 1], θ̂ = w·(mean over real items) + (1 − w)·(mean
+        over model-written items) whenever the training set holds both (the
+        weighted mix of arXiv 2502.18049); ``None`` pools all items alike.
 
     Attributes
     ----------
@@ -29,6 +33,7 @@ class ExponentialFamilyModel:
     """
 
     family: str | None = None
+    real_weight: float | None = None
     theta_: float = field(init=False, repr=False, compare=False)
 
     conditional = False
@@ -36,6 +41,8 @@ class ExponentialFamilyModel:
     def __post_init__(self) -> None:
         if self.family is not None and self.family not in FAMILIES:
             raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {self.family!r}")
+        if self.real_weight is not None and not 0 <= self.real_weight <= 1:
+            raise ValueError(f"real_weight must lie in [0, 1], got {self.real_weight}")
 
     def for_world(self, world) -> ExponentialFamilyModel:
         """Return the model for ``world``'s family (which it must match when given)."""
@@ -45,15 +52,17 @@ class ExponentialFamilyModel:
         if self.family not in (None, family):
             raise ValueError(f"the model's family {self.family!r} differs from the world's "
                              f"{family!r}: leave the model's family out")
-        return ExponentialFamilyModel(family)
+        return ExponentialFamilyModel(family, self.real_weight)
 
     def clone(self) -> ExponentialFamilyModel:
         """Return an unfitted copy with the same settings."""
-        return ExponentialFamilyModel(self.family)
+        return ExponentialFamilyModel(self.family, self.real_weight)
 
     def fit(self, data: Dataset, *, rng: np.random.Generator | None = None
             ) -> ExponentialFamilyModel:
-        """θ̂ = mean statistic. A variance or rate estimated as 0 cannot write data again.
+        """θ̂ = mean statistic (weighted by origin with ``real_weight``).
+
+        A variance or rate estimated as 0 cannot write data again.
 
         Raises
         ------
@@ -62,7 +71,13 @@ class ExponentialFamilyModel:
         """
         if len(data) == 0:
             raise DegenerateFitError("no items to fit")
-        self.theta_ = float(np.mean(statistic(self.family, data.X)))
+        values = statistic(self.family, data.X)
+        real = data.origin == REAL
+        if self.real_weight is None or real.all() or not real.any():
+            self.theta_ = float(np.mean(values))
+        else:
+            self.theta_ = float(self.real_weight * values[real].mean()
+                                + (1 - self.real_weight) * values[~real].mean())
         return self
 
     def sample(self, n: int, *, rng: np.random.Generator, X=None) -> Dataset:

@@ -99,6 +99,10 @@ class GaussianMixtureModel:
                 "diag": lambda c: c.mean(axis=1),
                 "spherical": lambda c: c}[m.covariance_type](m.covariances_)
 
+    def component_variances(self) -> np.ndarray:
+        """Average variance per dimension of each component, shape (n_components,)."""
+        return np.asarray(self._component_variances(), dtype=float)
+
     def component_spread(self) -> float:
         """Average variance per dimension of the components (a variance, despite the name)."""
         return float(np.mean(self._component_variances()))

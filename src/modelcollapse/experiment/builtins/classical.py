@@ -6,13 +6,20 @@ from functools import partial
 
 from modelcollapse import policies as policy_classes
 from modelcollapse.experiment.registry import filters, metrics, models, policies, worlds
-from modelcollapse.filters import HumanReview, SyntheticDetector, Verifier
+from modelcollapse.filters import (
+    HumanReview,
+    SelectionBias,
+    SelfCorrection,
+    SyntheticDetector,
+    Verifier,
+)
 from modelcollapse.metrics import Coefficients, ExcessRisk, MSEToTruth
 from modelcollapse.metrics.classification import CLASSIFIER_METRICS, ClassifierMetric
 from modelcollapse.metrics.discrete import CATEGORICAL_METRICS, CategoricalMetric
 from modelcollapse.metrics.distribution import GAUSSIAN_METRICS, GaussianMetric
 from modelcollapse.metrics.downstream import DownstreamRisk
 from modelcollapse.metrics.exponential import ParameterRisk
+from modelcollapse.metrics.mixture import MIXTURE_METRICS, MixtureMetric
 from modelcollapse.metrics.sampled import DENSITY_METRICS, DensityMetric
 from modelcollapse.models import PolynomialRegression
 from modelcollapse.models.categorical import CategoricalModel
@@ -28,6 +35,7 @@ from modelcollapse.worlds.discrete import zipf_world
 from modelcollapse.worlds.exponential import ExponentialFamilyWorld
 from modelcollapse.worlds.gaussian import gaussian_world
 from modelcollapse.worlds.linear import LinearWorld
+from modelcollapse.worlds.mixture import MixtureWorld
 
 DEFAULT_METRICS = {
     "polynomial": ["mse_to_truth", "coefficients"],
@@ -108,8 +116,17 @@ def _linear(ridge: float = 0.0, noise: float | None = None, min_norm: bool = Fal
     return LinearRegression(ridge, noise, min_norm)
 
 worlds.register("exponential-family")(ExponentialFamilyWorld)
-models.register("exponential-family")(ExponentialFamilyModel)
+@models.register("exponential-family")
+def _exponential_family(real_weight: float | None = None):
+    """The maximum-likelihood parameter; with ``real_weight`` a weighted real/synthetic mean."""
+    return ExponentialFamilyModel(real_weight=real_weight)
 metrics.register("parameter_risk")(ParameterRisk)
+
+worlds.register("gaussian-mixture")(MixtureWorld)
+for _name in MIXTURE_METRICS:
+    metrics.register(_name)(partial(MixtureMetric, _name))
+filters.register("selection-bias")(SelectionBias)
+filters.register("self-correction")(SelfCorrection)
 
 filters.register("detector")(SyntheticDetector)
 filters.register("verifier")(Verifier)
