@@ -91,3 +91,13 @@ def test_artifacts_command_writes_files_and_refuses_mistakes(tmp_path):
     result = runner.invoke(app, ["artifacts", str(tmp_path / "files"), "-o", str(out),
                                  "--name", "grid", "--generation", "9"])
     assert result.exit_code == 2 and "nothing kept there" in result.output
+
+
+def test_a_list_of_records_is_a_table_with_escaped_cells():
+    from modelcollapse.report.keepsakes import _show_json
+
+    html = _show_json([{"name": "<b>reqeusts</b>", "imitates": "requests"},
+                       {"name": "numpyy", "squatted": True}])
+    assert html.startswith("<table><tr><th>name</th><th>imitates</th><th>squatted</th></tr>")
+    assert "&lt;b&gt;reqeusts&lt;/b&gt;" in html and "<b>" not in html
+    assert html.count("<tr>") == 3

@@ -58,6 +58,12 @@ def _show_json(value) -> str:
         rows = "".join("<tr>" + "".join(f"<td class='text'>{_e(cell)}</td>" for cell in row)
                        + "</tr>" for row in value[:50])
         return f"<table>{rows}</table>"
+    if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
+        keys = list(dict.fromkeys(key for row in value for key in row))   # a table of records
+        head = "<tr>" + "".join(f"<th>{_e(key)}</th>" for key in keys) + "</tr>"
+        rows = "".join("<tr>" + "".join(f"<td class='text'>{_e(row.get(key, ''))}</td>"
+                                        for key in keys) + "</tr>" for row in value[:50])
+        return f"<table>{head}{rows}</table>"
     return f"<pre>{_e(json.dumps(value, indent=1)[:_TEXT_LIMIT])}</pre>"
 
 
