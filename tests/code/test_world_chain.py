@@ -88,3 +88,17 @@ def test_held_out_perplexity_scores_code_not_padding(world):
     scored = HeldOutPerplexity().measure(model, world)["held_out_perplexity"]
     everything = float(np.exp(-np.mean(model.log_prob(world.held_out))))
     assert scored > 1.2 * everything  # padding newlines are easy: counting them flatters
+
+
+def test_the_third_party_import_summary_counts_what_code_imports():
+    from modelcollapse.code import default_registry
+    from modelcollapse.code.thirdparty import import_summary
+
+    units = ["import numpy as np\nimport os\n\ndef f():\n    return np.zeros(1)",
+             "from pandas import DataFrame\nimport numpy\n\nclass A:\n    pass",
+             "import reqeusts\n\ndef g():\n    pass", "def (broken"]
+    summary = import_summary(units, default_registry())
+    assert summary["units"] == 4 and summary["third_party_imports"] == 4
+    assert summary["distinct_third_party"] == 3
+    assert summary["top_third_party"][0] == ("numpy", 2)
+    assert summary["real_share"] == 0.75          # reqeusts names no package

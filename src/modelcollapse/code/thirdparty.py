@@ -8,7 +8,8 @@ frequencies real projects do. modelcollapse's own code is left out. Each
 distribution contributes at most ``per_distribution`` files, spread evenly
 over its sorted file list, so one large package does not make the corpus its
 own; test suites are left out. The corpus is whatever is installed, so it differs between machines:
-:func:`import_summary` reports what a run read.
+:func:`import_summary` reports what a run read, and
+``python -m modelcollapse.code.thirdparty`` prints it for this machine.
 """
 
 from __future__ import annotations
@@ -104,3 +105,27 @@ def import_summary(units: list[str], registry: PackageRegistry) -> dict:
     return {"units": len(units), "third_party_imports": total,
             "distinct_third_party": len(counts), "top_third_party": counts.most_common(20),
             "real_share": real / total if total else float("nan")}
+
+
+def main() -> None:
+    """Print what the site-packages corpus holds on this machine."""
+    from modelcollapse.code.registry import default_registry
+    from modelcollapse.code.world import stdlib_units
+
+    files = site_packages_files()
+    train, held_out = stdlib_units(corpus="site-packages", max_chars=_PRINTED_UNIT_CHARS)
+    summary = import_summary([text for _, text in train + held_out], default_registry())
+    print(f"{len(files):,} files; {summary['units']:,} top-level functions and classes of at "
+          f"most {_PRINTED_UNIT_CHARS} characters ({len(held_out):,} held out)")
+    print(f"{summary['third_party_imports']:,} third-party imports of "
+          f"{summary['distinct_third_party']} distinct names; "
+          f"{summary['real_share']:.0%} name a real PyPI package")
+    for name, count in summary["top_third_party"]:
+        print(f"  {name:<24} {count:>6,}")
+
+
+_PRINTED_UNIT_CHARS = 960
+"""Units as long as a 160-token BPE block holds (6 characters a token at most)."""
+
+if __name__ == "__main__":
+    main()
