@@ -173,7 +173,7 @@ class KeepOriginal(Policy):
         return f"{self.name}({self.fraction:g})"
 
 
-SCHEDULES = ("constant", "linear", "logistic")
+SCHEDULES = ("constant", "linear", "logistic", "measured")
 
 
 @dataclass(frozen=True)
@@ -189,20 +189,35 @@ class WebScrape(Policy):
     - ``linear``: from ``start`` at generation 2 to ``end`` at generation
       2 + ``horizon``, then flat;
     - ``logistic``: from ``start`` towards ``end``, halfway at generation
-      2 + ``horizon``/2, an S-curve like adoption curves.
+      2 + ``horizon``/2, an S-curve like adoption curves;
+    - ``measured``: a published measurement (``series``, from
+      :mod:`modelcollapse.measured`, or from the CSV file ``path``), generation
+      2 at the month ``first_month`` and each later one ``months_per_generation``
+      months on; linear between measurements and flat after the last.
 
     Parameters
     ----------
-    schedule : {"constant", "linear", "logistic"}, default "linear"
+    schedule : {"constant", "linear", "logistic", "measured"}, default "linear"
     start : float, default 0.0
     end : float, default 0.5
     horizon : int, default 10
+    series : str or None, default None
+        The measured series, e.g. ``"wikipedia-new-articles"`` (``measured``).
+    path : str or None, default None
+        A CSV file of measurements (columns series, date, share, source, note).
+    first_month : str, default "2022-11"
+        ``YYYY-MM`` of generation 2's scrape (``measured``).
+    months_per_generation : int, default 3
     """
 
     schedule: str = "linear"
     start: float = 0.0
     end: float = 0.5
     horizon: int = 10
+    series: str | None = None
+    path: str | None = None
+    first_month: str = "2022-11"
+    months_per_generation: int = 3
     name = "web-scrape"
 
     def __post_init__(self) -> None:
@@ -213,10 +228,27 @@ class WebScrape(Policy):
         _check_fraction("end", self.end)
         if int(self.horizon) != self.horizon or self.horizon < 1:
             raise ValueError(f"horizon must be an integer >= 1, got {self.horizon}")
+        if (self.schedule == "measured") != (self.series is not None):
+            raise ValueError("schedule = 'measured' takes a series (and optionally a path); "
+                             "other schedules take neither")
+        if self.schedule == "measured":
+            from modelcollapse.measured import load_series, month_number
+
+            load_series(self.series, self.path)  # a bad file is an error now, not mid-run
+            month_number(self.first_month)
+            if int(self.months_per_generation) != self.months_per_generation or \
+                    self.months_per_generation < 1:
+                raise ValueError("months_per_generation must be an integer >= 1, got "
+                                 f"{self.months_per_generation}")
 
     def share(self, generation: int) -> float:
         """The model-written share s_g of generation ``generation``'s scrape."""
         t = max(generation - 2, 0)
+        if self.schedule == "measured":
+            from modelcollapse.measured import load_series, month_number, share_at
+
+            month = month_number(self.first_month) + t * self.months_per_generation
+            return share_at(load_series(self.series, self.path), month)
         if self.schedule == "constant":
             return self.end
         if self.schedule == "linear":
@@ -242,6 +274,9 @@ class WebScrape(Policy):
 
     @property
     def label(self) -> str:  # noqa: D102
+        if self.schedule == "measured":
+            return (f"{self.name}(measured {self.series} from {self.first_month}, "
+                    f"{self.months_per_generation} months a generation)")
         return (f"{self.name}({self.schedule}, {self.start:g}->{self.end:g}"
                 f"{'' if self.schedule == 'constant' else f' over {self.horizon}'})")
 

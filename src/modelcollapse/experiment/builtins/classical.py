@@ -13,6 +13,7 @@ from modelcollapse.filters import (
     SyntheticDetector,
     Verifier,
 )
+from modelcollapse.measured import DETECTORS
 from modelcollapse.metrics import Coefficients, ExcessRisk, MSEToTruth
 from modelcollapse.metrics.classification import CLASSIFIER_METRICS, ClassifierMetric
 from modelcollapse.metrics.discrete import CATEGORICAL_METRICS, CategoricalMetric
@@ -35,6 +36,7 @@ from modelcollapse.worlds.discrete import zipf_world
 from modelcollapse.worlds.exponential import ExponentialFamilyWorld
 from modelcollapse.worlds.gaussian import gaussian_world
 from modelcollapse.worlds.linear import LinearWorld
+from modelcollapse.worlds.low_background import low_background_world
 from modelcollapse.worlds.mixture import MixtureWorld
 
 DEFAULT_METRICS = {
@@ -123,6 +125,7 @@ def _exponential_family(real_weight: float | None = None):
 metrics.register("parameter_risk")(ParameterRisk)
 
 worlds.register("gaussian-mixture")(MixtureWorld)
+worlds.register("low-background-words")(low_background_world)
 for _name in MIXTURE_METRICS:
     metrics.register(_name)(partial(MixtureMetric, _name))
 filters.register("selection-bias")(SelectionBias)
@@ -131,6 +134,15 @@ filters.register("self-correction")(SelfCorrection)
 filters.register("detector")(SyntheticDetector)
 filters.register("verifier")(Verifier)
 filters.register("human-review")(HumanReview)
+
+
+@filters.register("measured-detector")
+def _measured_detector(detector: str = "commercial-reported"):
+    """A synthetic-data detector with the error rates reported for a real one."""
+    if detector not in DETECTORS:
+        raise ValueError(f"unknown detector {detector!r}; known: {', '.join(DETECTORS)}")
+    tpr, fpr, _ = DETECTORS[detector]
+    return SyntheticDetector(tpr=tpr, fpr=fpr)
 
 models.register("gmm")(GaussianMixtureModel)
 models.register("kde")(KernelDensityModel)
