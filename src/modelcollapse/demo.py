@@ -28,6 +28,10 @@ __all__ = ["SUMMARY_GENERATIONS", "DemoResult", "DemoSettings", "run_demo"]
 
 SUMMARY_GENERATIONS = (1, 10, 100, 200, 500)
 FORMATS = ("png", "svg")
+MAX_CHAIN_GENERATIONS = 5_000_000
+"""Most ``replicates * generations`` per policy: the demo holds every row in memory (about
+200 bytes per chain-generation), where an experiment file's run writes blocks as it goes."""
+LIMITS = {"generations": 100_000, "replicates": 1_000_000, "samples": 100_000, "degree": 20}
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,22 @@ class DemoSettings:
             raise UsageError(f"--generations {self.generations} must be 0 or more")
         if self.replicates < 1:
             raise UsageError(f"--replicates {self.replicates} must be at least 1")
-        if self.seed < 0:
-            raise UsageError(f"--seed {self.seed} must be 0 or more")
+        if not 0 <= self.seed < 2**32:
+            raise UsageError(f"--seed {self.seed} must be between 0 and 4294967295 (the "
+                             "post's legacy numpy stream takes 32-bit seeds)")
+        if self.noise > 1e6:
+            raise UsageError(f"--noise {self.noise:g} is over the limit of 1e6 (the labels "
+                             "would overflow); choose a smaller noise")
+        for key, limit in LIMITS.items():
+            if getattr(self, key) > limit:
+                raise UsageError(f"--{key} {getattr(self, key)} is over the limit of {limit:,}"
+                                 f"; choose a smaller --{key}")
+        if self.replicates * self.generations > MAX_CHAIN_GENERATIONS:
+            raise UsageError(f"--replicates x --generations = "
+                             f"{self.replicates * self.generations:,} is over the demo's limit "
+                             f"of {MAX_CHAIN_GENERATIONS:,} (it keeps every row in memory); "
+                             "lower one, or run experiments/post-demo.toml with "
+                             "'modelcollapse run', which writes replicates in blocks")
         if self.format not in FORMATS:
             raise UsageError(f"--format {self.format!r} is not supported: use png or svg")
 
@@ -111,6 +129,14 @@ def run_demo(settings: DemoSettings, progress=print) -> DemoResult:
     settings.check()
     out = Path(settings.out)
     _prepare_output(out)
+    try:
+        return _run_demo(settings, out, progress)
+    except OSError as error:  # the disk filled up, or the folder became read-only
+        raise UsageError(f"--out {str(out)!r}: cannot write there ({error.strerror}); free "
+                         "space or choose another folder with --out") from None
+
+
+def _run_demo(settings: DemoSettings, out: Path, progress) -> DemoResult:
     started = now()
     ext = settings.format
     files: list[Path] = []

@@ -64,5 +64,9 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """Write a frame to Parquet atomically: a temporary name, then a rename."""
     path = Path(path)
     partial = path.with_name(f".{path.name}.partial")
-    frame.to_parquet(partial, index=False)
-    partial.replace(path)
+    try:
+        frame.to_parquet(partial, index=False)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+        raise

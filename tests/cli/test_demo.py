@@ -41,6 +41,11 @@ def test_demo_with_zero_generations_still_draws_the_first_figure(tmp_path):
     (["--generations", "-1"], "--generations -1"),
     (["--replicates", "0"], "--replicates 0 must be at least 1"),
     (["--format", "gif"], "use png or svg"),
+    (["--seed", "4294967296"], "between 0 and 4294967295"),
+    (["--noise", "1e308"], "over the limit of 1e6"),
+    (["--degree", "21", "--samples", "40"], "--degree 21 is over the limit of 20"),
+    (["--samples", "1000000000"], "--samples 1000000000 is over the limit of 100,000"),
+    (["--replicates", "100000"], "writes replicates in blocks"),
 ])
 def test_bad_input_is_one_clear_line_and_exit_status_2(tmp_path, args, message):
     result = runner.invoke(app, ["demo", "--out", str(tmp_path / "x"), *args])
@@ -57,3 +62,25 @@ def test_an_unwritable_output_folder_is_refused_before_any_work(tmp_path):
     assert result.exit_code == 2
     assert "is not a writable folder" in result.output and "--out" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_disk_that_fills_up_mid_demo_is_one_line_and_leaves_no_partial_file(tmp_path,
+                                                                               monkeypatch):
+    import errno
+
+    import pandas as pd
+
+    real = pd.DataFrame.to_parquet
+
+    def full(self, path, *args, **kwargs):
+        if "results" in str(path):
+            real(self, path, *args, **kwargs)  # half written, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    result = runner.invoke(app, ["demo", "--generations", "2", "--replicates", "3",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "No space left on device" in result.output and "--out" in result.output
+    assert not list(tmp_path.glob(".*partial*"))

@@ -253,3 +253,26 @@ def test_trusted_queries_reach_files_from_python(finished, tmp_path):
     answer = query(finished, f"select count(*) as n from read_parquet('{outside}')",
                    trusted=True)
     assert answer["n"].item() == 120
+
+
+def test_a_full_disk_at_the_last_write_is_one_line_and_leaves_no_partial_file(tmp_path,
+                                                                               monkeypatch):
+    import errno
+    from pathlib import Path
+
+    real = Path.write_bytes
+
+    def full_at_the_record(self, data):
+        if self.name.startswith(".run.json.partial") and b'"finished": null' not in data:
+            real(self, data[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_at_the_record)
+    result = CliRunner().invoke(app, ["run", str(_toml(tmp_path)), "--out", str(tmp_path),
+                                      "--workers", "1", "--quiet"])
+    assert result.exit_code == 2 and "No space left on device" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not list((tmp_path / "faults").glob(".*partial*"))
+    monkeypatch.setattr(Path, "write_bytes", real)
+    assert _run(tmp_path).computed == 0  # every unit was kept; the record is finished now

@@ -97,3 +97,21 @@ def test_regression_gallery_curves_come_from_recorded_coefficients(small_run):
     curve = (grid[:, None] ** np.arange(len(coef))) @ coef
     assert np.mean((curve - np.cos(1.5 * np.pi * grid)) ** 2) == pytest.approx(mse, rel=1e-9)
     assert isinstance(frame, pd.DataFrame)
+
+
+def test_figure_texts_with_dollar_signs_are_drawn_as_written():
+    import io
+
+    from matplotlib.figure import Figure
+
+    from modelcollapse.report import literal_text
+
+    def draw():
+        figure = Figure()
+        figure.subplots().set_title("corpus /data/$a_{b$/shakespeare.txt")
+        figure.savefig(io.BytesIO(), format="png")
+
+    with pytest.raises(ValueError):
+        draw()  # matplotlib's mathtext on its own
+    with literal_text():
+        draw()

@@ -7,12 +7,26 @@ from collections.abc import Callable
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from modelcollapse.errors import UsageError
 
-__all__ = ["errors", "handle_errors"]
+__all__ = ["MAX_MESSAGE", "errors", "handle_errors", "one_line"]
 
 errors = Console(stderr=True)
+
+MAX_MESSAGE = 300
+"""Longest error line printed, prefix included: a message that repeats a huge input is cut."""
+
+
+def one_line(message: str, limit: int = MAX_MESSAGE) -> str:
+    """``message`` on one line of at most ``limit`` characters (cut in the middle, marked …)."""
+    text = " ".join(str(message).split())
+    if len(text) <= limit:
+        return text
+    # Keep the start (what is wrong) and the end (the fix); the middle is usually the input.
+    head = (limit - 3) * 2 // 3
+    return f"{text[:head]} … {text[len(text) - (limit - 3 - head):]}"
 
 
 def handle_errors(command: Callable) -> Callable:
@@ -23,7 +37,8 @@ def handle_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except UsageError as error:
-            errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+            message = escape(one_line(str(error), MAX_MESSAGE - len("error: ")))
+            errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             errors.print("interrupted: finished units are saved; run the same command "

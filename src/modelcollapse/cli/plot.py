@@ -49,6 +49,7 @@ def plot(
 def _plot_phase(run: Path, metric: str, output: Path, generation: int | None) -> None:
     from modelcollapse.experiment.registry import did_you_mean
     from modelcollapse.experiment.runner import load
+    from modelcollapse.report import literal_text
     from modelcollapse.report.phase import is_phase_run, plot_phase_diagram
 
     frame = load(run)
@@ -62,4 +63,5 @@ def _plot_phase(run: Path, metric: str, output: Path, generation: int | None) ->
     last = int(frame["generation"].max())
     if generation is not None and not 1 <= generation <= last:
         raise UsageError(f"--generation {generation}: this run has generations 1 to {last}")
-    plot_phase_diagram(frame, output, metric=metric, generation=generation)
+    with literal_text():
+        plot_phase_diagram(frame, output, metric=metric, generation=generation)

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from modelcollapse.errors import UsageError
 from modelcollapse.experiment.registry import did_you_mean
@@ -33,6 +33,14 @@ __all__ = [
 
 class ConfigError(UsageError):
     """An experiment file or override that cannot be run, with the fix in its message."""
+
+
+LIMITS = {"generations": 100_000, "replicates": 1_000_000, "samples": 10_000_000,
+          "block": 100_000}
+"""Largest sizes one experiment may ask for: beyond them a run would not finish or not fit."""
+
+MAX_UNIT_VALUES = 100_000_000
+"""Largest ``block * samples`` (training points a unit holds at once, about 8 bytes each)."""
 
 
 class Component(BaseModel):
@@ -147,6 +155,20 @@ class Experiment(BaseModel):
             raise ValueError("'.' and '..' are not names; use letters, digits, '.', '_' and '-'")
         return value
 
+    @model_validator(mode="after")
+    def _within_limits(self) -> Experiment:
+        for key, limit in LIMITS.items():
+            value = getattr(self, key)
+            if value is not None and value > limit:
+                raise ValueError(f"{key} = {value:,} is over the limit of {limit:,}; ask for "
+                                 "less, or split the work into several experiments")
+        if self.block_size * self.samples > MAX_UNIT_VALUES:
+            raise ValueError(f"a unit would hold block * samples = "
+                             f"{self.block_size * self.samples:,} points, over the limit of "
+                             f"{MAX_UNIT_VALUES:,} (about 0.8 GB); set a smaller block "
+                             "(replicates per unit) or fewer samples")
+        return self
+
     @field_validator("filters", mode="before")
     @classmethod
     def _filters(cls, value: Any) -> Any:
@@ -170,15 +192,24 @@ class Experiment(BaseModel):
 def _first_error(error: ValidationError, source: str) -> ConfigError:
     """Turn pydantic's first complaint into one line that names the key and the fix."""
     detail = error.errors()[0]
-    where = ".".join(str(part) for part in detail["loc"])
+    where = ".".join(str(part) for part in detail["loc"])[:60]
     if detail["type"] == "extra_forbidden":
-        key = str(detail["loc"][-1])
+        key = str(detail["loc"][-1])[:60]
         hint = did_you_mean(key, Experiment.model_fields)
         return ConfigError(f"{source}: unknown key {where!r}{hint}; "
                            f"remove it or use one of: {', '.join(Experiment.model_fields)}")
+    message = detail["msg"].removeprefix("Value error, ")
+    if not detail["loc"]:  # a check across keys names them itself
+        return ConfigError(f"{source}: {message}")
     got = detail.get("input")
-    shown = "" if isinstance(got, dict) else f" (got {got!r})"
-    return ConfigError(f"{source}: key {where!r}: {detail['msg']}{shown}")
+    shown = "" if isinstance(got, dict) else f" (got {_short(got)})"
+    return ConfigError(f"{source}: key {where!r}: {message}{shown}")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: messages name the input, never repeat it."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def parse_experiment(data: dict[str, Any], source: str = "experiment") -> Experiment:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,9 @@ from modelcollapse.experiment.schema import Component, ConfigError, Experiment, 
 from modelcollapse.filters import SyntheticDetector
 
 __all__ = ["Point", "build_chain", "expand", "point_at", "sweep_grid"]
+
+MAX_POINTS = 10_000
+"""Most sweep points one experiment may have."""
 
 # Keys a sweep may vary: everything that shapes a chain, not the run's identity.
 SWEEPABLE = ("seed", "generations", "samples", "world", "model", "policy", "filters",
@@ -62,11 +66,16 @@ def sweep_grid(sweep: dict[str, Any]) -> list[dict[str, Any]]:
     for key, values in sweep.items():
         if isinstance(values, list):
             if not values:
-                raise ConfigError(f"sweep.{key} is an empty list: give at least one value "
+                raise ConfigError(f"sweep.{key[:60]} is an empty list: give at least one value "
                                   "or remove the key")
             axes.append([(key, v) for v in values])
         else:
             axes.append([(key, values)])
+    n_points = math.prod(len(axis) for axis in axes)
+    if n_points > MAX_POINTS:
+        raise ConfigError(f"the sweep has {n_points:,} points, over the limit of "
+                          f"{MAX_POINTS:,}; sweep fewer values, or split it into several "
+                          "experiments")
     return [dict(combination) for combination in itertools.product(*axes)]
 
 
@@ -153,14 +162,29 @@ def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
                                           for f in filters):
             raise ConfigError(f"{where}: verifiers and reviewers need a world with true labels "
                               "or a true function; use a detector, or such a world")
+        for spec, component in zip(experiment.filters, filters, strict=True):
+            missing = [a for a in getattr(component, "world_needs", ()) if not hasattr(world, a)]
+            if missing:
+                raise ConfigError(f"{where}: filter {spec.name!r} does not work on the "
+                                  f"{experiment.world.name!r} world (it needs {missing[0]}); "
+                                  "remove it or choose a world it reads")
         if experiment.sampling:
             raise ConfigError(f"{where}: the {experiment.model.name!r} model has no sampling "
                               "settings; remove the [sampling] table")
-        return Chain(world, model, policy, n_samples=experiment.samples,
-                     n_generations=experiment.generations, metrics=metrics, filters=filters)
+        chain = Chain(world, model, policy, n_samples=experiment.samples,
+                      n_generations=experiment.generations, metrics=metrics, filters=filters)
+        names = chain.metric_names()
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:
+            raise ConfigError(f"{where}: the figure {twice!r} would be recorded twice; list "
+                              "each metric and filter once")
+        return chain
     except KeyError as error:
         raise ConfigError(f"{where}: {error.args[0]}") from None
-    except (TypeError, ValueError) as error:
-        if isinstance(error, ConfigError):
-            raise
+    except ConfigError:
+        raise
+    except (TypeError, ValueError, ArithmeticError, IndexError) as error:
         raise ConfigError(f"{where}: {error}") from None
+    except AttributeError as error:  # a component reading what another does not offer
+        raise ConfigError(f"{where}: the world, model, metrics and filters do not fit "
+                          f"together ({error}); check their names and settings") from None

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from modelcollapse.artifacts import ArtifactLog
-from modelcollapse.experiment.schema import Experiment
+from modelcollapse.experiment.schema import ConfigError, Experiment
 from modelcollapse.experiment.store import Unit
-from modelcollapse.experiment.sweep import Point, build_chain, expand, point_at
+from modelcollapse.experiment.sweep import Point, build_chain, expand, point_at, sweep_grid
 
-__all__ = ["UnitResult", "plan", "run_unit"]
+__all__ = ["MAX_UNITS", "UnitResult", "plan", "run_unit"]
+
+MAX_UNITS = 1_000_000
+"""Most units one run may have: each is a file, and every read checks them all."""
 
 
 @dataclass(frozen=True)
@@ -24,8 +27,14 @@ class UnitResult:
 
 def plan(experiment: Experiment, source: str = "experiment") -> tuple[list[Point], list[Unit]]:
     """The sweep points of ``experiment`` and its units, in a fixed order."""
-    points = expand(experiment, source)
     block = experiment.block_size
+    per_point = -(-experiment.replicates // block)
+    n_points = len(sweep_grid(experiment.sweep)) if experiment.sweep else 1
+    if n_points * per_point > MAX_UNITS:
+        raise ConfigError(f"{source}: {n_points * per_point:,} units ({n_points:,} points x "
+                          f"{per_point:,} blocks of {block:,} replicates), over the limit of "
+                          f"{MAX_UNITS:,}; set a larger block or fewer replicates")
+    points = expand(experiment, source)
     units = [Unit(point.index, first, min(block, experiment.replicates - first))
              for point in points
              for first in range(0, experiment.replicates, block)]

@@ -142,6 +142,12 @@ class HeldOutPerplexity:
     max_blocks: int | None = 1000
     name = "held_out_perplexity"
 
+    def __post_init__(self):
+        if self.max_blocks is not None and not (isinstance(self.max_blocks, int)
+                                                and self.max_blocks >= 1):
+            raise ValueError(f"held_out_perplexity: max_blocks = {self.max_blocks!r} must be "
+                             "a whole number of at least 1 (or left out to score every block)")
+
     def names(self, model) -> tuple[str, ...]:  # noqa: D102
         return (self.name,)
 
@@ -182,6 +188,13 @@ class GeneratedText:
     NAMES = ("distinct_1", "distinct_2", "distinct_3", "vocabulary_size", "unigram_entropy",
              "tail_mass", "repetition_rate", "generated_ppl_mean", "generated_ppl_median",
              "generated_ppl_q05", "generated_ppl_q95")
+
+    def __post_init__(self):
+        for key, least in (("n_sequences", 1), ("n_kept", 0), ("reference_order", 1)):
+            value = getattr(self, key)
+            if not isinstance(value, int) or value < least:
+                raise ValueError(f"generated_text: {key} = {value!r} must be a whole number "
+                                 f"of at least {least}")
 
     def names(self, model) -> tuple[str, ...]:  # noqa: D102
         return self.NAMES

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from modelcollapse.experiment.store import RunError
 from modelcollapse.report.html import render_report
 from modelcollapse.report.runs import RunView
 
-__all__ = ["RunView", "plot_run", "write_report"]
+__all__ = ["RunView", "literal_text", "plot_run", "write_report"]
+
+
+@contextmanager
+def literal_text():
+    """Draw every figure text as written, never as mathtext.
+
+    A ``$`` in a corpus path or a swept value would otherwise fail to parse or be typeset.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}):
+        yield
 
 
 def write_report(runs: list[str | Path], out: str | Path, band: str = "ci") -> Path:
@@ -17,7 +30,9 @@ def write_report(runs: list[str | Path], out: str | Path, band: str = "ci") -> P
     out = Path(out)
     partial = out.with_name(f".{out.name}.partial")
     try:
-        partial.write_text(render_report(views, band), encoding="utf-8")
+        with literal_text():
+            html = render_report(views, band)
+        partial.write_text(html, encoding="utf-8")
         partial.replace(out)
     except OSError as error:
         partial.unlink(missing_ok=True)
@@ -54,7 +69,8 @@ def plot_run(run: str | Path, metric: str, out: str | Path, *, by: str | None = 
         theory = theory_overlay(view, metric)
         theory = theory.assign(label=theory["point"].map(view.points))
     try:
-        return plot_metric(summary, metric, Path(out), band=band, theory=theory)
+        with literal_text():
+            return plot_metric(summary, metric, Path(out), band=band, theory=theory)
     except OSError as error:
         raise RunError(f"-o {out}: cannot write the figure ({error.strerror}); "
                        "choose another file") from None
