@@ -50,7 +50,14 @@ def is_correct(data: Dataset, world, tolerance: float) -> np.ndarray:
 
 
 class Filter(ABC):
-    """Keeps or drops items of a training set; reports per-generation figures."""
+    """Keeps or drops items of a training set; reports per-generation figures.
+
+    A filter that reads something only some worlds offer names those
+    attributes in ``world_needs``, so an experiment pairing it with another
+    world is refused when it is validated, not halfway through a run.
+    """
+
+    world_needs: tuple[str, ...] = ()
 
     @abstractmethod
     def names(self) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ class StaticVerifierFilter(Filter):
     """
 
     name = "static-verifier"
+    world_needs = ("decode_item",)  # reads items as code: a code world only
 
     def names(self) -> tuple[str, ...]:  # noqa: D102
         return ("static_verifier_failing_candidates", "static_verifier_kept_synthetic",
@@ -70,6 +71,7 @@ class CodeReview(Filter):
     budget: int = 10
     accuracy: float = 0.9
     name = "code-review"
+    world_needs = ("decode_item",)
 
     def __post_init__(self) -> None:
         if isinstance(self.budget, bool) or not isinstance(self.budget, int | np.integer) \

@@ -50,6 +50,7 @@ class RegistryCheck(Filter):
     cutoff: str = "2022-11"
     months: str | None = None
     name = "registry-check"
+    world_needs = ("universe",)  # checks names against the package-names world
 
     def __post_init__(self) -> None:
         if self.registry not in REGISTRIES:

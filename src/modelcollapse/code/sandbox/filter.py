@@ -102,6 +102,7 @@ class SandboxTests(Filter):
     memory_mb: int = 512
     n_cases: int = 6
     name = "sandbox-tests"
+    world_needs = ("decode_item",)  # runs items as code: a code world only
     _expected: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
