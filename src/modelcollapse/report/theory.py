@@ -16,13 +16,14 @@ from modelcollapse.code.packages.model import PackageWriter
 from modelcollapse.code.packages.theory import invented_rate_theory
 from modelcollapse.code.packages.world import PackageNameWorld
 from modelcollapse.experiment.sweep import build_chain
+from modelcollapse.filters import SelfCorrection
 from modelcollapse.metrics.downstream import DownstreamRisk
 from modelcollapse.models import PolynomialRegression
 from modelcollapse.models.categorical import CategoricalModel
 from modelcollapse.models.density import GaussianModel
 from modelcollapse.models.exponential import ExponentialFamilyModel
 from modelcollapse.models.linear import LinearRegression
-from modelcollapse.policies import Accumulate, Replace
+from modelcollapse.policies import Accumulate, FreshReal, Replace
 from modelcollapse.staleness import Frozen
 from modelcollapse.theory import (
     categorical_theory,
@@ -31,7 +32,9 @@ from modelcollapse.theory import (
     gaussian_variance_theory,
     linear_drift_theory,
     linear_regression_theory,
+    mix_weight_theory,
     polynomial_chain_theory,
+    self_correction_theory,
 )
 from modelcollapse.worlds import RegressionWorld
 from modelcollapse.worlds.discrete import CategoricalWorld
@@ -115,13 +118,35 @@ def _downstream(chain, generations: int) -> Theory:
 
 
 def _exponential(chain, generations: int) -> Theory:
-    world, policy = chain.world, chain.policy
-    if not (type(world) is ExponentialFamilyWorld and type(chain.model) is ExponentialFamilyModel):
+    world, model, policy = chain.world, chain.model, chain.policy
+    if not (type(world) is ExponentialFamilyWorld and type(model) is ExponentialFamilyModel):
         return None
-    if chain.filters or type(policy) not in (Replace, Accumulate):
-        return f"no theory line: the closed form is for replace and accumulate, not {policy.label}"
+    n_real = policy.n_real_items(chain.n_samples) if type(policy) is FreshReal else 0
+    if type(policy) is FreshReal and 0 < n_real < chain.n_samples and not chain.filters:
+        # Pooling k real with m synthetic items is the weighted mix with w = k/N.
+        weight = n_real / chain.n_samples if model.real_weight is None else model.real_weight
+        return mix_weight_theory(world.family, world.theta, n_real, chain.n_samples - n_real,
+                                 weight, generations)
+    if chain.filters or not (type(policy) is Replace or (
+            type(policy) is Accumulate and model.real_weight is None)):
+        return ("no theory line: the closed forms are for replace, accumulate (unweighted) "
+                f"and fresh real data, not {policy.label}")
     return exponential_family_theory(world.family, world.theta, chain.n_samples, generations,
                                      accumulate=isinstance(policy, Accumulate))
+
+
+def _self_corrected(chain, generations: int) -> Theory:
+    world, model = chain.world, chain.model
+    if not (type(world) is GaussianWorld and type(model) is GaussianModel
+            and any(isinstance(f, SelfCorrection) for f in chain.filters)):
+        return None
+    if not (len(chain.filters) == 1 and isinstance(chain.policy, Replace) and world.dim == 1
+            and model.estimator == "mle" and model.radius(1) is None
+            and not drifts(world)):
+        return ("no theory line: the self-correction closed form is for a 1-D Gaussian "
+                "refitted by maximum likelihood under replace, with that filter alone")
+    return self_correction_theory(chain.n_samples, float(world.cov[0, 0]),
+                                  chain.filters[0].strength, generations)
 
 
 def _categorical_replace(chain, generations: int) -> Theory:
@@ -149,7 +174,8 @@ def _package_names(chain, generations: int) -> Theory:
 
 
 # metric name -> functions that return theory rows for a chain, or None when they don't apply
-_THEORIES = {"mse_to_truth": (_polynomial_replace,), "variance": (_gaussian_replace,),
+_THEORIES = {"mse_to_truth": (_polynomial_replace,),
+             "variance": (_gaussian_replace, _self_corrected),
              "log_variance": (_gaussian_replace,), "excess_risk": (_linear,),
              "downstream_excess_risk": (_downstream,), "parameter_risk": (_exponential,),
              "gini_simpson": (_categorical_replace,), "rare_mass": (_categorical_replace,),
