@@ -229,6 +229,7 @@ NGRAM_TINY = ["generations=1", "replicates=1", "samples=50", "world.max_chars=20
     ("post-demo", ["samples=9223372036854775807"], "over the limit of 10,000,000"),
     ("post-demo", ["block=10000000"], "over the limit of 100,000"),
     ("post-demo", ["samples=1000000"], "set a smaller block"),
+    ("post-demo", ["generations=50000"], "block * generations = 50,000,000"),
     ("post-demo", ["sweep.seed=" + str(list(range(101))), "sweep.samples=" +
                    str(list(range(2, 102)))], "the sweep has 10,100 points"),
     ("post-demo", ["name='..'"], "'.' and '..' are not names"),

@@ -42,6 +42,9 @@ LIMITS = {"generations": 100_000, "replicates": 1_000_000, "samples": 10_000_000
 MAX_UNIT_VALUES = 100_000_000
 """Largest ``block * samples`` (training points a unit holds at once, about 8 bytes each)."""
 
+MAX_UNIT_CHAIN_GENERATIONS = 20_000_000
+"""Largest ``block * generations``: a unit's rows (one per metric figure) are held in memory."""
+
 
 class Component(BaseModel):
     """A registry name plus the settings its factory takes."""
@@ -167,6 +170,11 @@ class Experiment(BaseModel):
                              f"{self.block_size * self.samples:,} points, over the limit of "
                              f"{MAX_UNIT_VALUES:,} (about 0.8 GB); set a smaller block "
                              "(replicates per unit) or fewer samples")
+        if self.block_size * self.generations > MAX_UNIT_CHAIN_GENERATIONS:
+            raise ValueError(f"a unit would record block * generations = "
+                             f"{self.block_size * self.generations:,} chain-generations, over "
+                             f"the limit of {MAX_UNIT_CHAIN_GENERATIONS:,} (gigabytes of rows); "
+                             "set a smaller block (replicates per unit) or fewer generations")
         return self
 
     @field_validator("filters", mode="before")
