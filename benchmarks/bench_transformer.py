@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from modelcollapse.models.torch_runtime import cpu_threads
+from modelcollapse.models.torch_runtime import cpu_threads, to_numpy
 from modelcollapse.models.transformer import GPT, TransformerLM, shifted_inputs
 from modelcollapse.worlds.text import text_world
 
@@ -43,7 +43,8 @@ def bare_loop(net: GPT, blocks: torch.Tensor, n_steps: int, batch_size: int, lr:
     inputs = shifted_inputs(blocks, net.config.vocab_size)
     net.train()
     for _ in range(n_steps):
-        index = torch.randint(len(blocks), (batch_size,), generator=generator)
+        index = torch.randint(len(blocks), (batch_size,), generator=generator,
+                              device=blocks.device)   # a CUDA generator draws on its device
         logits, _ = net(inputs[index])
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), blocks[index].reshape(-1))
         optimizer.zero_grad(set_to_none=True)
@@ -63,7 +64,7 @@ def one_at_a_time(net: GPT, n: int, n_new: int, generator: torch.Generator) -> n
             logits, _ = net(idx[:, -net.config.context:])
             token = torch.multinomial(torch.softmax(logits[:, -1], -1), 1, generator=generator)
             idx = torch.cat([idx, token], dim=1)
-        rows.append(idx[0, 1:].cpu().numpy())
+        rows.append(to_numpy(idx[0, 1:]))
     return np.stack(rows)
 
 

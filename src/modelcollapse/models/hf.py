@@ -43,6 +43,7 @@ from modelcollapse.models.torch_runtime import (
     check_schedule,
     cpu_threads,
     resolve_device,
+    to_numpy,
     torch_generator,
 )
 from modelcollapse.models.transformer import shifted_inputs, train
@@ -328,7 +329,8 @@ class HFCausalLM:
                 logits = net(input_ids=shifted_inputs(chunk, self.bos_id)).logits
                 # Over the tokenizer's V ids, as sampling is (checkpoints may pad to V' > V).
                 log_p = torch.log_softmax(logits[..., :self.vocab_size].double(), dim=-1)
-                out[first:first + len(chunk)] = log_p.gather(2, chunk.unsqueeze(2)).squeeze(2)
+                out[first:first + len(chunk)] = to_numpy(
+                    log_p.gather(2, chunk.unsqueeze(2)).squeeze(2))
         return out
 
     def _model(self):
@@ -357,8 +359,8 @@ class HFCausalLM:
             for first in range(0, n, self.sample_batch_size):
                 prompt = torch.as_tensor(prompts[first:first + self.sample_batch_size],
                                          device=device)
-                parts.append(generate(writer, prompt, self.block_size, self.vocab_size,
-                                      self.decoding, generator).cpu().numpy())
+                parts.append(to_numpy(generate(writer, prompt, self.block_size, self.vocab_size,
+                                               self.decoding, generator)))
         return Dataset.real(np.concatenate(parts))
 
 

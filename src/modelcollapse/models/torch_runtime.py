@@ -19,7 +19,19 @@ except ImportError as missing:  # torch is the optional [torch] extra
                       "(install the torch build for your machine first)") from missing
 
 __all__ = ["DivergedError", "check_device_name", "check_schedule", "cpu_threads",
-           "resolve_device", "torch_generator"]
+           "resolve_device", "to_numpy", "torch_generator"]
+
+
+def to_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """A tensor's values as a numpy array, from any device: the one place tensors leave torch.
+
+    numpy reads only host memory, so a tensor on a GPU must be copied to the
+    CPU first; going through here (and never through ``np.asarray(tensor)`` or
+    ``array[...] = tensor``, which work on the CPU and fail on CUDA) keeps the
+    families right on every device. ``tests/models/test_tensor_crossings.py``
+    holds the rest of the code to that.
+    """
+    return tensor.detach().to("cpu").numpy()
 
 
 class DivergedError(DegenerateFitError):

@@ -44,6 +44,7 @@ from modelcollapse.models.torch_runtime import (
     check_schedule,
     cpu_threads,
     resolve_device,
+    to_numpy,
     torch_generator,
 )
 
@@ -493,7 +494,8 @@ class TransformerLM:
                                         device=device)
                 logits, _ = self.net_(shifted_inputs(chunk, self.vocab_size))  # full precision
                 log_p = torch.log_softmax(logits.double(), dim=-1)  # (n, B, V)
-                out[first:first + len(chunk)] = log_p.gather(2, chunk.unsqueeze(2)).squeeze(2)
+                out[first:first + len(chunk)] = to_numpy(
+                    log_p.gather(2, chunk.unsqueeze(2)).squeeze(2))
         return out
 
     @torch.no_grad()
@@ -515,8 +517,8 @@ class TransformerLM:
             for first in range(0, n, self.sample_batch_size):
                 prompt = torch.as_tensor(prompts[first:first + self.sample_batch_size],
                                          device=device)
-                parts.append(generate(writer, prompt, self.block_size, self.vocab_size,
-                                      self.decoding, generator).cpu().numpy())
+                parts.append(to_numpy(generate(writer, prompt, self.block_size, self.vocab_size,
+                                               self.decoding, generator)))
         blocks = np.concatenate(parts) if parts else np.zeros((0, self.block_size), np.int64)
         return Dataset.real(blocks)
 

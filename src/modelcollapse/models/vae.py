@@ -25,6 +25,7 @@ from modelcollapse.models.torch_runtime import (
     check_device_name,
     cpu_threads,
     resolve_device,
+    to_numpy,
     torch_generator,
 )
 from modelcollapse.worlds.images import as_images
@@ -288,7 +289,7 @@ class VAE:
                 elif self.output == "sample":
                     noise = torch.randn(mean.shape, generator=generator, device=device)
                     mean = (mean + network.scale() * noise).clamp(0.0, 1.0)
-                parts.append(mean.cpu().numpy())
+                parts.append(to_numpy(mean))
         images = np.concatenate(parts) if parts else np.zeros((0, self.n_pixels), np.float32)
         return Dataset.synthetic(images, None, 1)
 
@@ -301,7 +302,7 @@ class VAE:
     def encode(self, images) -> np.ndarray:
         """Posterior means of the latents, shape (n, latent_dim)."""
         with torch.no_grad(), cpu_threads(self.threads):
-            parts = [self.network_.encode(x)[0].cpu().numpy() for x in self._batches(images)]
+            parts = [to_numpy(self.network_.encode(x)[0]) for x in self._batches(images)]
         return np.concatenate(parts) if parts else np.zeros((0, self.latent_dim), np.float32)
 
     def elbo(self, images, *, rng: np.random.Generator) -> np.ndarray:
@@ -313,7 +314,7 @@ class VAE:
         device = next(self.network_.parameters()).device
         generator = torch_generator(rng, device)
         with torch.no_grad(), cpu_threads(self.threads):
-            parts = [-negative_elbo(self.network_, x, generator).cpu().numpy()
+            parts = [-to_numpy(negative_elbo(self.network_, x, generator))
                      for x in self._batches(images)]
         return np.concatenate(parts).astype(float) if parts else np.zeros(0)
 
