@@ -28,8 +28,7 @@ def to_numpy(tensor: torch.Tensor) -> np.ndarray:
     numpy reads only host memory, so a tensor on a GPU must be copied to the
     CPU first; going through here (and never through ``np.asarray(tensor)`` or
     ``array[...] = tensor``, which work on the CPU and fail on CUDA) keeps the
-    families right on every device. ``tests/models/test_tensor_crossings.py``
-    holds the rest of the code to that.
+    families right on every device.
     """
     return tensor.detach().to("cpu").numpy()
 
