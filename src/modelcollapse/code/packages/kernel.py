@@ -147,22 +147,23 @@ class PackageFamily(BatchedFamily):
     def _defend(self, mass: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """W·A and each defence's figures (what share of the writes it rejects)."""
         figures: dict[str, np.ndarray] = {}
-        accepted = mass
+        if not self.defences:
+            return mass, figures
+        overall = np.ones_like(mass)
         n_writes = self.chain.n_samples
         for curation, chance, live in self.defences:
-            passed = mass * chance
+            accepts = np.broadcast_to(chance, mass.shape).copy()
             if live and self.squatted is not None:   # what he registered now exists
-                passed[:, self.n_real:] = np.where(self.squatted, mass[:, self.n_real:], 0.0)
-            rejected = mass.sum(axis=1) - passed.sum(axis=1)
+                accepts[:, self.n_real:] = self.squatted
+            rejected = (mass * (1.0 - accepts)).sum(axis=1)
             if isinstance(curation, RegistryCheck):
                 figures["registry_check_rejected"] = rejected
             else:   # human review: reads budget writes, drops what it judges invented
                 figures["review_reviewed"] = np.full(self.R, float(min(curation.budget,
                                                                        n_writes)))
                 figures["review_dropped"] = rejected * n_writes
-            accepted = passed if accepted is mass else accepted * np.where(
-                mass > 0, passed / np.where(mass > 0, mass, 1.0), 0.0)
-        return accepted, figures
+            overall *= accepts
+        return mass * overall, figures
 
     def measure(self, state, out):
         counts = name_counts(state, len(self.universe))
