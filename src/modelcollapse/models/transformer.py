@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -36,6 +37,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from modelcollapse.data import Dataset
+from modelcollapse.models import progress
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.torch_decoding import Decoding, generate
 from modelcollapse.models.torch_runtime import (
@@ -48,8 +50,8 @@ from modelcollapse.models.torch_runtime import (
     torch_generator,
 )
 
-__all__ = ["GPT", "GPTConfig", "KVCache", "TransformerLM", "shifted_inputs", "train"]
-
+__all__ = ["GPT", "GPTConfig", "KVCache", "LossWatch", "Minibatches", "TransformerLM", "adamw",
+           "set_learning_rate", "shifted_inputs", "train"]
 
 
 @dataclass(frozen=True)
@@ -567,31 +569,121 @@ def train(net: nn.Module, loss_of: Callable[[torch.Tensor], torch.Tensor], n_ite
     """
     decay = [p for p in net.parameters() if p.requires_grad and p.dim() >= 2]
     no_decay = [p for p in net.parameters() if p.requires_grad and p.dim() < 2]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}],
-                                  lr=learning_rate, betas=(0.9, 0.95))
-    order, position = rng.permutation(n_items), 0
-    tail = max(1, n_steps // 10)
-    losses = []
+    optimizer = adamw([decay, no_decay], learning_rate, weight_decay, device)
+    batches = Minibatches(n_items, batch_size, rng, device)
+    watch = LossWatch(n_steps, device)
     for step in range(n_steps):
-        if position + batch_size > n_items and position > 0:
-            order, position = rng.permutation(n_items), 0
-        index = torch.as_tensor(order[position:position + batch_size], device=device)
-        position += batch_size
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate * _schedule(step, n_steps)
+        set_learning_rate(optimizer, learning_rate * _schedule(step, n_steps))
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-            loss = loss_of(index)
-        if not torch.isfinite(loss):
-            raise DivergedError(f"training loss became {loss.item()} at step {step + 1} of "
-                                   f"{n_steps}: lower learning_rate")
+            loss = loss_of(batches.next())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         optimizer.step()
-        if step >= n_steps - tail:
-            losses.append(loss.detach())
-    return float(torch.stack(losses).mean())
+        watch.record(step, loss, batch_size)
+    return float(watch.tail_mean())
+
+
+def adamw(groups: list[list[torch.Tensor]], learning_rate: float, weight_decay: float,
+          device: torch.device) -> torch.optim.AdamW:
+    """AdamW (betas 0.9, 0.95) with decay on the first group only; fused on CUDA."""
+    decay, no_decay = groups
+    return torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                              {"params": no_decay, "weight_decay": 0.0}],
+                             lr=learning_rate, betas=(0.9, 0.95),
+                             fused=device.type == "cuda")
+
+
+def set_learning_rate(optimizer: torch.optim.Optimizer, rate: float) -> None:
+    """Set every parameter group's rate (a float: changing it costs no device work)."""
+    for group in optimizer.param_groups:
+        group["lr"] = rate
+
+
+class Minibatches:
+    """Indices of each step's items: a fresh permutation from ``rng`` every epoch.
+
+    Each epoch's permutation goes to the device in one copy, so a step's batch
+    is a slice of a tensor already there rather than a host-to-device transfer.
+    The last items of an epoch that do not fill a batch are skipped.
+
+    Parameters
+    ----------
+    n_items, batch_size : int
+    rng : numpy.random.Generator
+    device : torch.device
+    """
+
+    def __init__(self, n_items: int, batch_size: int, rng: np.random.Generator,
+                 device: torch.device):
+        self.n_items = n_items
+        self.batch_size = batch_size
+        self.rng = rng
+        self.device = device
+        self._new_epoch()
+
+    def _new_epoch(self) -> None:
+        self.order = torch.as_tensor(self.rng.permutation(self.n_items), device=self.device)
+        self.position = 0
+
+    def next(self) -> torch.Tensor:
+        """The next batch's indices (at most ``batch_size`` of them)."""
+        if self.position + self.batch_size > self.n_items and self.position > 0:
+            self._new_epoch()
+        index = self.order[self.position:self.position + self.batch_size]
+        self.position += self.batch_size
+        return index
+
+
+class LossWatch:
+    """Keeps every step's loss on the device and looks at them without stalling training.
+
+    Reading a loss on the host waits for the device to finish, so losses are
+    checked for NaN or infinity once every ``check_every`` steps (and at the
+    end) rather than every step; a diverged run stops at most that many steps
+    late. Progress reports (``models.progress``) read the loss only when a
+    listener wants one.
+
+    Parameters
+    ----------
+    n_steps : int
+    device : torch.device
+    check_every : int, default 100
+    """
+
+    def __init__(self, n_steps: int, device: torch.device, check_every: int = 100):
+        self.n_steps = n_steps
+        self.losses = torch.empty(n_steps, device=device)
+        self.check_every = check_every
+        self.checked = 0
+        self.tokens = 0
+        self.started = time.perf_counter()
+
+    def record(self, step: int, loss: torch.Tensor, n_items: int) -> None:
+        """Keep the mean loss of ``step``; raise :class:`DivergedError` once it is seen to be NaN."""
+        self.losses[step] = loss.detach().float().mean()
+        done = step + 1
+        if done % self.check_every == 0 or done == self.n_steps:
+            self._check(done)
+        self.tokens += n_items
+        if progress.due(done, self.n_steps):
+            seconds = time.perf_counter() - self.started
+            progress.report("training", done, self.n_steps, loss=float(self.losses[step]),
+                            items_per_s=self.tokens / seconds if seconds > 0 else 0.0)
+
+    def _check(self, done: int) -> None:
+        recent = self.losses[self.checked:done]
+        bad = (~torch.isfinite(recent)).nonzero()
+        if len(bad):
+            step = self.checked + int(bad[0, 0])
+            raise DivergedError(f"training loss became {float(self.losses[step])} at step "
+                                f"{step + 1} of {self.n_steps}: lower learning_rate")
+        self.checked = done
+
+    def tail_mean(self) -> torch.Tensor:
+        """Mean loss of the last 10% of steps."""
+        tail = max(1, self.n_steps // 10)
+        return self.losses[-tail:].mean()
 
 
 def shifted_inputs(blocks: torch.Tensor, start_id: int) -> torch.Tensor:
