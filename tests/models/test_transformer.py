@@ -11,7 +11,7 @@ from modelcollapse import Chain  # noqa: E402
 from modelcollapse.data import Dataset  # noqa: E402
 from modelcollapse.models.torch_decoding import Decoding, generate  # noqa: E402
 from modelcollapse.models.torch_runtime import torch_generator  # noqa: E402
-from modelcollapse.models.transformer import TransformerLM, _Writer  # noqa: E402
+from modelcollapse.models.transformer import TransformerLM, Writer  # noqa: E402
 from modelcollapse.policies import Replace  # noqa: E402
 from modelcollapse.rng import SeedTree  # noqa: E402
 from modelcollapse.worlds.text import text_world  # noqa: E402
@@ -148,7 +148,7 @@ def test_repetition_penalty_repeats_less(world, fitted):
 def test_beam_search_with_every_token_finds_the_best_continuation(world, fitted):
     V = fitted.vocab_size
     prompts = torch.as_tensor(world.draw_inputs(2, rng=np.random.default_rng(0))[:, -6:])
-    writer = _Writer(fitted.net_, cached=True, autocast=False)
+    writer = Writer(fitted.net_, cached=True, autocast=False)
     best = generate(writer, prompts, 2, V, Decoding(beams=V), torch_generator(
         np.random.default_rng(0))).numpy()
     for prompt, found in zip(prompts, best, strict=True):

@@ -66,7 +66,7 @@ class GPTConfig:
     dropout: float = 0.0  # on embeddings and residual branches (attention weights: none)
 
 
-class _Dropout(nn.Module):
+class SeededDropout(nn.Module):
     """Dropout drawing its mask from the model's own generator, never torch's global one."""
 
     def __init__(self, p: float):
@@ -103,7 +103,7 @@ class _SelfAttention(nn.Module):
         self.n_head = config.n_head
         self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd)
         self.proj = nn.Linear(config.n_embd, config.n_embd)
-        self.dropout = _Dropout(config.dropout)
+        self.dropout = SeededDropout(config.dropout)
 
     def forward(self, x: torch.Tensor, cache: KVCache | None, layer: int) -> torch.Tensor:
         B, T, C = x.shape
@@ -134,7 +134,7 @@ class _Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd)
         self.mlp = nn.Sequential(nn.Linear(config.n_embd, 4 * config.n_embd), nn.GELU(),
                                  nn.Linear(4 * config.n_embd, config.n_embd),
-                                 _Dropout(config.dropout))
+                                 SeededDropout(config.dropout))
 
     def forward(self, x: torch.Tensor, cache: KVCache | None, layer: int) -> torch.Tensor:
         x = x + self.attn(self.ln_1(x), cache, layer)
@@ -163,7 +163,7 @@ class GPT(nn.Module):
         with torch.random.fork_rng(devices=[]):
             self.wte = nn.Embedding(config.vocab_size + 1, config.n_embd)  # + the start token
             self.wpe = nn.Embedding(config.context, config.n_embd)
-            self.drop = _Dropout(config.dropout)
+            self.drop = SeededDropout(config.dropout)
             self.blocks = nn.ModuleList(_Block(config) for _ in range(config.n_layer))
             self.ln_f = nn.LayerNorm(config.n_embd)
         for name, parameter in self.named_parameters():
@@ -178,7 +178,7 @@ class GPT(nn.Module):
     def use_generator(self, generator: torch.Generator) -> None:
         """Draw dropout masks from ``generator`` from now on."""
         for module in self.modules():
-            if isinstance(module, _Dropout):
+            if isinstance(module, SeededDropout):
                 module.generator = generator
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None,
@@ -210,7 +210,7 @@ def _window_start(length: int, start: int, context: int) -> int:
     The model reads the start token plus ``seq[start:length]``, at most
     ``context - 1`` tokens. Once the window is full it slides to keep the last
     ``(context - 1) // 2``. (A prompt longer than the window is first cut to its
-    last ``context - 1`` tokens by :meth:`_Writer.start`.)
+    last ``context - 1`` tokens by :meth:`Writer.start`.)
     """
     room = context - 1
     if length - start <= room:
@@ -218,7 +218,7 @@ def _window_start(length: int, start: int, context: int) -> int:
     return length - max(1, room // 2)
 
 
-class _Writer:
+class Writer:
     """Steps a :class:`GPT` through a batch of sequences (the :class:`Stepper` protocol)."""
 
     def __init__(self, net: GPT, *, cached: bool, autocast: bool):
@@ -513,7 +513,7 @@ class TransformerLM:
         else:
             prompts = np.zeros((n, 0), dtype=np.int64)
         generator = torch_generator(rng, device)
-        writer = _Writer(self.net_, cached=self.cache, autocast=device.type == "cuda")
+        writer = Writer(self.net_, cached=self.cache, autocast=device.type == "cuda")
         parts = []
         with cpu_threads(self.threads):
             for first in range(0, n, self.sample_batch_size):
@@ -573,7 +573,7 @@ def train(net: nn.Module, loss_of: Callable[[torch.Tensor], torch.Tensor], n_ite
     batches = Minibatches(n_items, batch_size, rng, device)
     watch = LossWatch(n_steps, device)
     for step in range(n_steps):
-        set_learning_rate(optimizer, learning_rate * _schedule(step, n_steps))
+        set_learning_rate(optimizer, learning_rate * lr_schedule(step, n_steps))
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
             loss = loss_of(batches.next())
         optimizer.zero_grad(set_to_none=True)
@@ -692,7 +692,7 @@ def shifted_inputs(blocks: torch.Tensor, start_id: int) -> torch.Tensor:
     return torch.cat([start, blocks[:, :-1]], dim=1)
 
 
-def _schedule(step: int, n_steps: int) -> float:
+def lr_schedule(step: int, n_steps: int) -> float:
     """Share of the peak learning rate: 5% linear warm-up, cosine decay to 0.1."""
     warmup = max(1, n_steps // 20)
     if step < warmup:

@@ -1,0 +1,299 @@
+"""R transformer replicates trained and written as one batched program.
+
+Papers on language-model collapse report one to five seeds because each seed
+is a separate training run. Replicates of one small model leave a GPU mostly
+idle; stacked, they fill it. :class:`ReplicatedGPT` holds the weights of R
+networks of one shape with a leading replicate axis, so every layer is one
+batched matrix product (``baddbmm``) and attention is one
+``scaled_dot_product_attention`` call over R × n sequences.
+
+Nothing about a replicate changes by being stacked: :func:`fit_together`
+builds each replicate's starting weights and draws its minibatches from that
+replicate's own stream exactly as :meth:`TransformerLM.fit` does; AdamW works
+element by element, so the stacked optimiser is R independent ones; every
+replicate's loss is its own mean and the gradient of their sum is each
+replicate's own gradient; gradient clipping uses each replicate's own norm.
+The trained networks equal one-by-one training up to floating-point
+summation order (dropout masks, when dropout is on, come from one shared
+stream: equal in distribution, not draw for draw). :func:`write_together`
+writes with one shared decoding stream, so its text is equal in distribution
+to writing replicate by replicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from modelcollapse.data import Dataset
+from modelcollapse.models.regression import DegenerateFitError
+from modelcollapse.models.torch_decoding import generate
+from modelcollapse.models.torch_runtime import (
+    cpu_threads,
+    resolve_device,
+    to_numpy,
+    torch_generator,
+)
+from modelcollapse.models.transformer import (
+    GPT,
+    GPTConfig,
+    KVCache,
+    LossWatch,
+    Minibatches,
+    TransformerLM,
+    SeededDropout,
+    lr_schedule,
+    Writer,
+    adamw,
+    set_learning_rate,
+    shifted_inputs,
+)
+
+__all__ = ["ReplicatedGPT", "fit_together", "write_together"]
+
+
+class ReplicatedGPT(nn.Module):
+    """R :class:`GPT` networks of one shape, weights stacked on a leading replicate axis.
+
+    ``forward`` reads rows grouped by replicate: for ``idx`` of shape
+    (R·n, T), rows ``r·n … r·n + n - 1`` belong to replicate ``r``. That is
+    the layout the KV-cached writer already steps through, so writing needs
+    no code of its own.
+
+    Parameters
+    ----------
+    nets : sequence of GPT
+        The replicates (their weights are copied).
+    """
+
+    def __init__(self, nets: Sequence[GPT]):
+        super().__init__()
+        if not nets:
+            raise ValueError("need at least one network to stack")
+        self.config: GPTConfig = nets[0].config
+        if any(net.config != self.config for net in nets):
+            raise ValueError("replicates stacked together must share one network shape")
+        self.R = len(nets)
+        states = [net.state_dict() for net in nets]
+        self.names = list(states[0])
+        self.weights = nn.ParameterList(
+            nn.Parameter(torch.stack([state[name] for state in states]).clone())
+            for name in self.names)
+        self._index = {name: i for i, name in enumerate(self.names)}
+        self.drop = SeededDropout(self.config.dropout)
+        self.drop.generator = nets[0].drop.generator
+
+    def use_generator(self, generator: torch.Generator) -> None:
+        """Draw dropout masks from ``generator`` from now on."""
+        self.drop.generator = generator
+
+    def _w(self, name: str) -> torch.Tensor:
+        return self.weights[self._index[name]]
+
+    def _linear(self, x: torch.Tensor, name: str) -> torch.Tensor:
+        """Each replicate's own ``nn.Linear``: x (R, N, in) -> (R, N, out)."""
+        weight, bias = self._w(f"{name}.weight"), self._w(f"{name}.bias")
+        return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+
+    def _norm(self, x: torch.Tensor, name: str) -> torch.Tensor:
+        weight, bias = self._w(f"{name}.weight"), self._w(f"{name}.bias")
+        return F.layer_norm(x, x.shape[-1:]) * weight.unsqueeze(1) + bias.unsqueeze(1)
+
+    def _attention(self, x: torch.Tensor, prefix: str, cache: KVCache | None, layer: int,
+                   n: int, T: int) -> torch.Tensor:
+        C, heads = self.config.n_embd, self.config.n_head
+        q, k, v = self._linear(x, f"{prefix}.attn.qkv").split(C, dim=2)
+        q, k, v = (t.reshape(self.R * n, T, heads, C // heads).transpose(1, 2)
+                   for t in (q, k, v))  # (R·n, nh, T, hs)
+        causal = T > 1
+        if cache is not None:
+            start = cache.length
+            cache.keys[layer, :, :, start:start + T] = k
+            cache.values[layer, :, :, start:start + T] = v
+            k = cache.keys[layer, :, :, :start + T]
+            v = cache.values[layer, :, :, :start + T]
+            causal = start == 0 and T > 1  # as in GPT: a lone new token sees everything
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+        y = y.transpose(1, 2).reshape(self.R, n * T, C)
+        return self.drop(self._linear(y, f"{prefix}.attn.proj"))
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None,
+                cache: KVCache | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Logits (R·n, T, V) and each replicate's mean loss (R,) on ``targets``."""
+        rows, T = idx.shape
+        if rows % self.R:
+            raise ValueError(f"{rows} rows cannot be split among {self.R} replicates")
+        n = rows // self.R
+        first = cache.length if cache is not None else 0
+        if first + T > self.config.context:
+            raise ValueError(f"{first + T} positions exceed the context of "
+                             f"{self.config.context}")
+        V, C = self.config.vocab_size, self.config.n_embd
+        table = self._w("wte.weight")  # (R, V + 1, C)
+        # One embedding lookup for all replicates: replicate r's ids move to its own rows.
+        offset = torch.arange(self.R, device=idx.device).repeat_interleave(n) * (V + 1)
+        x = F.embedding(idx + offset.unsqueeze(1), table.reshape(-1, C)).view(self.R, n, T, C)
+        x = x + self._w("wpe.weight")[:, first:first + T].unsqueeze(1)
+        x = self.drop(x.view(self.R, n * T, C))
+        for layer in range(self.config.n_layer):
+            prefix = f"blocks.{layer}"
+            x = x + self._attention(self._norm(x, f"{prefix}.ln_1"), prefix, cache, layer, n, T)
+            h = F.gelu(self._linear(self._norm(x, f"{prefix}.ln_2"), f"{prefix}.mlp.0"))
+            x = x + self.drop(self._linear(h, f"{prefix}.mlp.2"))
+        if cache is not None:
+            cache.length += T
+        logits = torch.bmm(self._norm(x, "ln_f"), table[:, :V].transpose(1, 2))  # (R, nT, V)
+        loss = None
+        if targets is not None:
+            per_token = F.cross_entropy(logits.reshape(-1, V).float(), targets.reshape(-1),
+                                        reduction="none")
+            loss = per_token.view(self.R, -1).mean(dim=1)
+        return logits.reshape(rows, T, V), loss
+
+    def unstack(self) -> list[GPT]:
+        """The replicates as separate :class:`GPT` networks (copies, on this device)."""
+        nets = []
+        for r in range(self.R):
+            net = GPT(self.config, torch.Generator().manual_seed(0))
+            net.load_state_dict({name: w[r].detach() for name, w in zip(self.names,
+                                                                        self.weights)})
+            nets.append(net.to(self.weights[0].device).eval())
+        return nets
+
+
+def clip_each(net: ReplicatedGPT, max_norm: float = 1.0) -> None:
+    """Scale each replicate's gradient to a norm of at most ``max_norm``.
+
+    The same rule as ``torch.nn.utils.clip_grad_norm_`` applied replicate by
+    replicate: factor ``max_norm / (norm + 1e-6)``, capped at 1.
+    """
+    grads = [w.grad for w in net.weights if w.grad is not None]
+    squares = torch.stack([g.float().pow(2).sum(dim=tuple(range(1, g.dim()))) for g in grads])
+    factor = (max_norm / (squares.sum(dim=0).sqrt() + 1e-6)).clamp(max=1.0)  # (R,)
+    for g in grads:
+        g.mul_(factor.view(-1, *([1] * (g.dim() - 1))).to(g.dtype))
+
+
+def fit_together(model: TransformerLM, datasets: Sequence[Dataset],
+                 rngs: Sequence[np.random.Generator]) -> list[TransformerLM]:
+    """Train one copy of ``model`` per dataset, all at once; return the fitted copies.
+
+    Replicate ``r`` draws its starting weights and its minibatches from
+    ``rngs[r]`` in the same order as ``model.clone().fit(datasets[r], rng=rngs[r])``
+    would. The datasets must hold the same number of blocks (a chain under one
+    policy gives every replicate the same training-set size).
+
+    Raises
+    ------
+    ValueError
+        For datasets of different sizes, or as :meth:`TransformerLM.fit` does.
+    DegenerateFitError
+        When a dataset is empty.
+    """
+    if len(datasets) != len(rngs) or not datasets:
+        raise ValueError(f"need one stream per dataset, got {len(datasets)} datasets and "
+                         f"{len(rngs)} streams")
+    if model.init != "scratch":
+        raise ValueError("replicates trained together start from scratch: set init = "
+                         "'scratch' or train them one by one")
+    sizes = {len(data) for data in datasets}
+    if 0 in sizes:
+        raise DegenerateFitError("no training blocks left to train on")
+    if len(sizes) > 1:
+        raise ValueError(f"replicates trained together need training sets of one size, got "
+                         f"{sorted(sizes)}: train them one by one")
+    n_blocks = sizes.pop()
+    device = resolve_device(model.device)
+    blocks = np.stack([model._check_blocks(data.X) for data in datasets])  # (R, n, B)
+    # Each replicate's streams are drawn in fit()'s order: dropout, initial weights, batches.
+    dropout = [torch_generator(rng, device) for rng in rngs]
+    nets = [GPT(model.network_config(), torch_generator(rng)) for rng in rngs]
+    net = ReplicatedGPT(nets).to(device)
+    net.use_generator(dropout[0])
+    targets = torch.as_tensor(blocks, device=device)  # (R, n, B)
+    inputs = shifted_inputs(targets.flatten(0, 1), model.vocab_size).view_as(targets)
+    n_steps = model._n_steps(n_blocks)
+    batches = [Minibatches(n_blocks, model.batch_size, rng, device) for rng in rngs]
+    rows = torch.arange(net.R, device=device).unsqueeze(1)
+    decay = [w for w in net.weights if w.dim() >= 3]  # matrices, with the replicate axis
+    no_decay = [w for w in net.weights if w.dim() < 3]
+    optimizer = adamw([decay, no_decay], model.learning_rate, model.weight_decay, device)
+    watch = LossWatch(n_steps, device)
+    tail = max(1, n_steps // 10)
+    tail_sum = torch.zeros(net.R, device=device)
+    autocast = device.type == "cuda"
+    net.train()
+    with cpu_threads(model.threads):
+        for step in range(n_steps):
+            set_learning_rate(optimizer, model.learning_rate * lr_schedule(step, n_steps))
+            index = torch.stack([b.next() for b in batches])  # (R, batch)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+                _, losses = net(inputs[rows, index].flatten(0, 1), targets[rows, index])
+            optimizer.zero_grad(set_to_none=True)
+            losses.sum().backward()
+            clip_each(net)
+            optimizer.step()
+            watch.record(step, losses, index.numel())
+            if step >= n_steps - tail:
+                tail_sum += losses.detach().float()
+    train_losses = to_numpy(tail_sum / tail)
+    fitted = []
+    for r, trained in enumerate(net.unstack()):
+        copy = model.clone()
+        copy.net_ = trained
+        copy.train_loss_ = float(train_losses[r])
+        fitted.append(copy)
+    return fitted
+
+
+@torch.no_grad()
+def write_together(models: Sequence[TransformerLM], n: int, *, rng: np.random.Generator,
+                   X: np.ndarray | None = None) -> list[Dataset]:
+    """Write ``n`` blocks with each fitted model, all models stepping together.
+
+    Parameters
+    ----------
+    models : sequence of TransformerLM
+        Fitted replicates of one model (same settings, same network shape).
+    n : int
+        Blocks per model.
+    rng : numpy.random.Generator
+        Seeds the one decoding stream all replicates share.
+    X : int ndarray of shape (R, n, P), optional
+        Each replicate's prompts, for conditional models.
+
+    Returns
+    -------
+    list of Dataset
+        One per model, ``n`` blocks each.
+    """
+    first = models[0]
+    if any(m.decoding != first.decoding or m.conditional != first.conditional
+           or m.network_config() != first.network_config() for m in models):
+        raise ValueError("replicates written together must share settings and network shape")
+    R = len(models)
+    net = ReplicatedGPT([m.net_ for m in models]).eval()
+    device = net.weights[0].device
+    if first.conditional:
+        if X is None or np.shape(X)[:2] != (R, n):
+            raise ValueError(f"conditional replicates write after prompts: pass X of shape "
+                             f"({R}, {n}, P)")
+        prompts = np.array(X, dtype=np.int64)
+    else:
+        prompts = np.zeros((R, n, 0), dtype=np.int64)
+    generator = torch_generator(rng, device)
+    writer = Writer(net, cached=first.cache, autocast=device.type == "cuda")
+    parts = []
+    with cpu_threads(first.threads):
+        for start in range(0, n, first.sample_batch_size):
+            chunk = torch.as_tensor(prompts[:, start:start + first.sample_batch_size],
+                                    device=device)
+            written = generate(writer, chunk.flatten(0, 1), first.block_size,
+                               first.vocab_size, first.decoding, generator)
+            parts.append(to_numpy(written).reshape(R, -1, first.block_size))
+    blocks = np.concatenate(parts, axis=1) if parts else np.zeros((R, 0, first.block_size),
+                                                                 np.int64)
+    return [Dataset.real(b) for b in blocks]

@@ -1,0 +1,84 @@
+"""Replicates trained and written together are the replicates trained and written one by one."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from modelcollapse.data import Dataset  # noqa: E402
+from modelcollapse.models.regression import DegenerateFitError  # noqa: E402
+from modelcollapse.models.replicated import fit_together, write_together  # noqa: E402
+from modelcollapse.models.transformer import TransformerLM  # noqa: E402
+from modelcollapse.worlds.text import text_world  # noqa: E402
+
+R = 3
+
+
+@pytest.fixture(scope="module")
+def world():
+    return text_world("shakespeare", "char", block_size=16, max_chars=50_000)
+
+
+@pytest.fixture(scope="module")
+def model(world):
+    return TransformerLM(n_layer=2, n_head=2, n_embd=16, steps=25, batch_size=8,
+                         threads=1).for_world(world)
+
+
+@pytest.fixture(scope="module")
+def datasets(world):
+    return [world.sample(40, rng=np.random.default_rng(100 + r)) for r in range(R)]
+
+
+@pytest.fixture(scope="module")
+def together(model, datasets):
+    return fit_together(model, datasets, [np.random.default_rng(r) for r in range(R)])
+
+
+def test_training_together_reaches_the_weights_of_training_one_by_one(model, datasets,
+                                                                       together):
+    # Same starting weights, same minibatches, element-wise AdamW: only the order of
+    # floating-point sums differs, so the weights agree to float32 rounding.
+    for r, fitted in enumerate(together):
+        alone = model.clone().fit(datasets[r], rng=np.random.default_rng(r))
+        a, b = alone.net_.state_dict(), fitted.net_.state_dict()
+        assert max(float((a[k] - b[k]).abs().max()) for k in a) < 1e-4
+        assert fitted.train_loss_ == pytest.approx(alone.train_loss_, abs=1e-4)
+        blocks = datasets[r].X[:5]
+        np.testing.assert_allclose(fitted.log_prob(blocks), alone.log_prob(blocks), atol=1e-4)
+
+
+def test_replicates_stay_independent(together):
+    # Different streams give different networks: nothing is shared by stacking.
+    a, b = (m.net_.state_dict()["wte.weight"] for m in together[:2])
+    assert float((a - b).abs().max()) > 1e-3
+
+
+def test_one_replicate_written_together_writes_what_it_writes_alone(together):
+    alone = together[0].sample(6, rng=np.random.default_rng(7)).X
+    stacked = write_together(together[:1], 6, rng=np.random.default_rng(7))[0].X
+    np.testing.assert_array_equal(stacked, alone)
+
+
+def test_writing_together_with_and_without_the_cache_gives_the_same_tokens(together):
+    uncached = [m.clone() for m in together]
+    for copy, fitted in zip(uncached, together, strict=True):
+        copy.cache = False
+        copy.net_ = fitted.net_
+    cached = write_together(together, 4, rng=np.random.default_rng(3))
+    plain = write_together(uncached, 4, rng=np.random.default_rng(3))
+    for a, b in zip(cached, plain, strict=True):
+        np.testing.assert_array_equal(a.X, b.X)
+    assert all(d.X.shape == (4, 16) for d in cached)
+
+
+def test_training_sets_of_different_sizes_are_refused(model, world):
+    data = [world.sample(n, rng=np.random.default_rng(n)) for n in (30, 40)]
+    with pytest.raises(ValueError, match="one size"):
+        fit_together(model, data, [np.random.default_rng(0), np.random.default_rng(1)])
+
+
+def test_an_empty_training_set_is_degenerate(model, world):
+    empty = Dataset.real(np.zeros((0, 16), dtype=np.int64))
+    with pytest.raises(DegenerateFitError):
+        fit_together(model, [empty], [np.random.default_rng(0)])
