@@ -23,6 +23,7 @@ to writing replicate by replicate.
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 import numpy as np
 import torch
 from torch import nn
@@ -43,11 +44,11 @@ from modelcollapse.models.transformer import (
     KVCache,
     LossWatch,
     Minibatches,
-    TransformerLM,
     SeededDropout,
-    lr_schedule,
+    TransformerLM,
     Writer,
     adamw,
+    lr_schedule,
     set_learning_rate,
     shifted_inputs,
 )
@@ -158,8 +159,8 @@ class ReplicatedGPT(nn.Module):
         nets = []
         for r in range(self.R):
             net = GPT(self.config, torch.Generator().manual_seed(0))
-            net.load_state_dict({name: w[r].detach() for name, w in zip(self.names,
-                                                                        self.weights)})
+            net.load_state_dict({name: w[r].detach() for name, w
+                                 in zip(self.names, self.weights, strict=True)})
             nets.append(net.to(self.weights[0].device).eval())
         return nets
 

@@ -660,7 +660,7 @@ class LossWatch:
         self.started = time.perf_counter()
 
     def record(self, step: int, loss: torch.Tensor, n_items: int) -> None:
-        """Keep the mean loss of ``step``; raise :class:`DivergedError` once it is seen to be NaN."""
+        """Keep the mean loss of ``step``; raise :class:`DivergedError` once it shows NaN."""
         self.losses[step] = loss.detach().float().mean()
         done = step + 1
         if done % self.check_every == 0 or done == self.n_steps:
