@@ -4,14 +4,20 @@ Metrics that set ``keeps_artifacts = True`` receive an :class:`ArtifactSink`
 for the replicates an :class:`ArtifactLog` keeps (the first one by default)
 and ``None`` for the rest. The log turns into one tidy table, stored next to
 the unit's results as Parquet: text and JSON as strings, arrays and images as
-``.npy`` bytes that load with ``allow_pickle=False``.
+``.npy`` bytes that load with ``allow_pickle=False``. A log given a
+``save_model`` function also keeps each generation's fitted model as the files
+that function writes (safetensors weights and a JSON config), as bytes the
+driver process writes into the run directory.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -93,10 +99,20 @@ class ArtifactLog:
     ----------
     replicates : int, default 1
         Replicates 0 … replicates − 1 keep artifacts; the others get ``None``.
+    save_model : callable or None, default None
+        ``save_model(model, folder)`` writes a fitted model's files into
+        ``folder``; ``None`` keeps no models.
+
+    Attributes
+    ----------
+    weights : dict of str to bytes
+        The kept models' files by ``replicate-R/generation-G/<file name>``.
     """
 
     replicates: int = 1
+    save_model: Callable[[object, Path], None] | None = None
     sinks: list[ArtifactSink] = field(default_factory=list)
+    weights: dict[str, bytes] = field(default_factory=dict)
 
     def sink(self, replicate: int, generation: int) -> ArtifactSink | None:
         """A sink for one replicate and generation, or ``None`` if it keeps nothing."""
@@ -105,6 +121,16 @@ class ArtifactLog:
         sink = ArtifactSink(replicate, generation)
         self.sinks.append(sink)
         return sink
+
+    def keep_model(self, replicate: int, generation: int, model) -> None:
+        """Keep the files of one generation's fitted model, if this log saves models."""
+        if self.save_model is None or replicate >= self.replicates:
+            return
+        with tempfile.TemporaryDirectory(prefix="modelcollapse-weights-") as folder:
+            self.save_model(model, Path(folder))
+            for path in sorted(Path(folder).iterdir()):
+                self.weights[f"replicate-{replicate}/generation-{generation}/{path.name}"] = \
+                    path.read_bytes()
 
     def frame(self) -> pd.DataFrame:
         """Everything kept, one row per artifact (columns :data:`ARTIFACT_COLUMNS`)."""

@@ -25,6 +25,7 @@ from modelcollapse.kernels import linear as linear_kernel
 from modelcollapse.kernels import polynomial as polynomial_kernel
 from modelcollapse.metrics import Coefficients, Metric, MSEToTruth
 from modelcollapse.models import DegenerateFitError
+from modelcollapse.models import progress as model_progress
 from modelcollapse.policies import Policy, Replace
 from modelcollapse.results import frame_from_rows
 from modelcollapse.rng import Role, SeedTree
@@ -144,7 +145,8 @@ class Chain:
             apart and still address distinct streams.
         artifacts : ArtifactLog or None
             Collects what metrics with ``keeps_artifacts`` keep (sample texts,
-            image grids) for the replicates the log keeps; ``None`` keeps nothing.
+            image grids), and each generation's fitted model when the log saves
+            models, for the replicates the log keeps; ``None`` keeps nothing.
 
         Returns
         -------
@@ -251,6 +253,8 @@ class Chain:
         model = first = None  # the latest model and generation 1's
         rows = []
         for generation in range(1, self.n_generations + 1):
+            model_progress.announce("generation", generation, self.n_generations,
+                                    replicate=replicate)
             figures: dict[str, float] = {}
             world = world_at(self.world, generation)
             if first is not None and not getattr(self.policy, "refits", True):
@@ -285,6 +289,8 @@ class Chain:
                          for name in self.metric_names()]
                 break
             first = model if first is None else first
+            if artifacts is not None:
+                artifacts.keep_model(replicate, generation, model)
             rows += [(replicate, generation, name, value, "ok") for name, value
                      in self._measure(model, world, tree, replicate, generation,
                                       artifacts).items()]

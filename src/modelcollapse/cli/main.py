@@ -10,6 +10,7 @@ from modelcollapse.cli.plot import plot
 from modelcollapse.cli.query import query
 from modelcollapse.cli.report import report
 from modelcollapse.cli.run import run
+from modelcollapse.cli.sample import sample
 from modelcollapse.cli.status import status
 from modelcollapse.cli.validate import validate
 
@@ -27,6 +28,7 @@ app.command()(query)
 app.command()(plot)
 app.command()(report)
 app.command()(artifacts)
+app.command()(sample)
 
 
 @app.callback()

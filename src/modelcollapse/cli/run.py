@@ -26,6 +26,9 @@ def run(
     device: Annotated[str | None, typer.Option(
         help="Where neural models train and sample: cpu, cuda or auto (sets model.device).")
     ] = None,
+    keep_weights: Annotated[bool, typer.Option(
+        help="Save every generation's model of replicate 0 for 'modelcollapse sample' "
+             "(sets keep_weights).")] = False,
     quiet: Annotated[bool, typer.Option(help="Print nothing but errors.")] = False,
 ) -> None:
     """Run EXPERIMENT into OUT/<name>; run it again to finish whatever is missing."""
@@ -41,7 +44,8 @@ def run(
         raise UsageError(f"--dask-local {dask_local} must be at least 1")
     if device is not None and device not in ("cpu", "cuda", "auto"):
         raise UsageError(f"--device {device!r}: choose cpu, cuda or auto")
-    overrides = [*(set_ or []), *([f"model.device={device}"] if device else [])]
+    overrides = [*(set_ or []), *([f"model.device={device}"] if device else []),
+                 *(["keep_weights=true"] if keep_weights else [])]
     config = load_experiment(experiment, overrides)
     _, units = plan(config, str(experiment))  # validate before starting any worker
     backend = make_backend(workers, dask_local, scheduler, n_units=len(units))

@@ -30,6 +30,8 @@ class Backend(ABC):
     """Runs ``task(config_json, unit)`` for many units, yielding results as they finish."""
 
     name = "backend"
+    in_process = False
+    """Whether tasks run in this process, where models' progress reports can reach it."""
 
     @abstractmethod
     def run(self, task: Task, config_json: str, units: list[Unit]
@@ -50,6 +52,7 @@ class SerialBackend(Backend):
     """Units one after another in this process."""
 
     name = "serial"
+    in_process = True
 
     def run(self, task, config_json, units):  # noqa: D102
         for unit in units:

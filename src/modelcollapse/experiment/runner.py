@@ -10,15 +10,17 @@ import duckdb
 import pandas as pd
 
 from modelcollapse.artifacts import ARTIFACT_COLUMNS
+from modelcollapse.errors import UsageError
 from modelcollapse.experiment.backends import Backend, DaskBackend, PoolBackend, SerialBackend
 from modelcollapse.experiment.progress import Progress
 from modelcollapse.experiment.sandbox import read_only_query
-from modelcollapse.experiment.schema import Experiment
-from modelcollapse.experiment.store import RunDirectory, RunError, UnitStatus
+from modelcollapse.experiment.schema import Experiment, parse_experiment
+from modelcollapse.experiment.store import RunDirectory, RunError, Unit, UnitStatus
+from modelcollapse.experiment.sweep import build_chain, point_at, sweep_grid
 from modelcollapse.experiment.units import plan, run_unit
 
-__all__ = ["RunSummary", "load", "load_artifacts", "make_backend", "query", "run_experiment",
-           "run_status"]
+__all__ = ["RunSummary", "load", "load_artifacts", "load_model", "make_backend", "query",
+           "run_experiment", "run_status"]
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,35 @@ def run_experiment(experiment: Experiment, out: str | Path = "runs", *,
             todo = status.pending + status.broken
             config_json = experiment.model_dump_json()
             with Progress(len(todo), len(status.done), quiet=quiet) as progress:
-                for unit, result in backend.run(run_unit, config_json, todo):
-                    run.write_unit(unit, result.frame, config_hash, artifacts=result.artifacts)
-                    progress.advance()
+                task = progress.watch(run_unit) if backend.in_process else run_unit
+                written = 0
+                try:
+                    for unit, result in backend.run(task, config_json, todo):
+                        run.write_unit(unit, result.frame, config_hash,
+                                       artifacts=result.artifacts, weights=result.weights)
+                        written += 1
+                        progress.advance()
+                except Exception as error:
+                    if not _out_of_memory(error):
+                        raise
+                    raise UsageError(
+                        f"{source}: a unit ran out of {_memory_kind(error)} ({written} units "
+                        "finished now are saved): lower model.batch_size or "
+                        "model.sample_batch_size, set a smaller block (replicates per unit) "
+                        "or a smaller model, then run again to resume") from None
             run.finish()
         finally:
             run.close()
     return RunSummary(run.path, len(units), len(todo), len(status.done), len(status.broken))
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` is running out of memory: torch's (by name: torch may be absent here)."""
+    return type(error).__name__ == "OutOfMemoryError" or isinstance(error, MemoryError)
+
+
+def _memory_kind(error: BaseException) -> str:
+    return "memory" if isinstance(error, MemoryError) else "GPU memory"
 
 
 def run_status(path: str | Path) -> tuple[Experiment, UnitStatus]:
@@ -134,6 +158,73 @@ def load_artifacts(path: str | Path) -> pd.DataFrame:
     frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
     return frame.sort_values(["point", "replicate", "generation"], kind="stable",
                              ignore_index=True)
+
+
+def load_model(path: str | Path, generation: int, *, point: int = 0, replicate: int = 0,
+               device: str = "cpu"):
+    """One generation's fitted model, from a run made with ``keep_weights = true``.
+
+    The model and its world are rebuilt from the experiment recorded in the
+    run directory (so a language model gets the tokenizer it was trained
+    with), then the generation's weights are read back from safetensors.
+
+    Parameters
+    ----------
+    path : str or Path
+        The run directory.
+    generation : int
+        1 … the run's generations.
+    point : int, default 0
+        The sweep point.
+    replicate : int, default 0
+        Only replicate 0 of each point keeps its weights.
+    device : str, default "cpu"
+        Where the model runs: cpu, cuda or auto.
+
+    Returns
+    -------
+    tuple
+        ``(model, world)``.
+
+    Raises
+    ------
+    RunError
+        If the run kept no weights, the generation, point or replicate is not
+        among them, or their files are missing or damaged.
+    """
+    from modelcollapse.models.checkpoints import load_checkpoint
+
+    run = RunDirectory(path)
+    experiment = run.experiment()
+    if not experiment.keep_weights:
+        raise RunError(f"{run.path}: this run kept no weights; run the experiment again with "
+                       "keep_weights = true (--set keep_weights=true) into another --out")
+    n_points = len(sweep_grid(experiment.sweep)) if experiment.sweep else 1
+    if not 0 <= point < n_points:
+        raise RunError(f"--point {point}: this run has sweep points 0 to {n_points - 1}")
+    if replicate != 0:
+        raise RunError(f"--replicate {replicate}: only replicate 0 of each point keeps its "
+                       "weights; use --replicate 0")
+    if not 1 <= generation <= experiment.generations:
+        raise RunError(f"--generation {generation}: this run has generations 1 to "
+                       f"{experiment.generations}")
+    unit = Unit(point, 0, min(experiment.block_size, experiment.replicates))
+    if not run.unit_path(unit).exists():
+        raise RunError(f"{run.path}: point {point} has not run yet; run "
+                       f"'{run.repair_hint()}' to finish it")
+    run.refuse_damaged(run.status([unit], experiment.config_hash()))
+    prefix = f"replicate-{replicate}/generation-{generation}/"
+    if not any(name.startswith(prefix) for name in run.unit_record(unit)["weights_sha256"]):
+        raise RunError(f"--generation {generation}: no weights kept there (the chain stopped "
+                       "earlier, or its policy does not refit); see modelcollapse status")
+    data = experiment.model_dump(mode="json")
+    data["model"]["device"] = device  # rebuilt where it is to run, whatever trained it
+    chain = build_chain(point_at(parse_experiment(data, str(run.record_path)), point).experiment)
+    try:
+        return load_checkpoint(chain.model, run.weights_path(point, prefix), device=device), \
+            chain.world
+    except ValueError as error:
+        raise RunError(f"{run.path}: {error}") from None
 
 
 def query(path: str | Path, sql: str, *, trusted: bool = False) -> pd.DataFrame:

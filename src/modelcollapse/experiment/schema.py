@@ -128,6 +128,11 @@ class Experiment(BaseModel):
     sweep : dict
         Dotted keys (``samples``, ``model.degree``, ``policy``) mapped to lists
         of values; the lists expand to their cartesian product, scalars broadcast.
+    keep_weights : bool
+        Save every generation's fitted model (safetensors weights and a JSON
+        config) for replicate 0 of each sweep point into the run directory's
+        ``weights/`` folder, for ``modelcollapse sample``; models that can save
+        themselves only (transformer, vae).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -146,6 +151,7 @@ class Experiment(BaseModel):
     sampling: dict[str, Any] = {}
     metrics: list[str | Component] | None = None
     sweep: dict[str, Any] = {}
+    keep_weights: bool = False
 
     _to_component = field_validator("world", "model", mode="before")(_component)
     _to_policy = field_validator("policy", mode="before")(_policy)
@@ -190,10 +196,13 @@ class Experiment(BaseModel):
     def config_hash(self) -> str:
         """SHA-256 of the canonical JSON of everything that shapes the results.
 
-        The description is left out, so rewording it does not orphan a run.
+        The description is left out, so rewording it does not orphan a run;
+        so is ``keep_weights`` while off, so runs made before it existed keep
+        their hash. Switched on, it makes another run: one whose every unit
+        kept its weights.
         """
-        canonical = json.dumps(self.model_dump(mode="json", exclude={"description"}),
-                               sort_keys=True)
+        left_out = {"description"} if self.keep_weights else {"description", "keep_weights"}
+        canonical = json.dumps(self.model_dump(mode="json", exclude=left_out), sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

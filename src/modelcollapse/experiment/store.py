@@ -8,7 +8,10 @@ hash, the row count and the SHA-256 of each Parquet file's every byte
 renamed, the record last, so a unit counts as finished only once all of it
 is on disk. Every read first checks the record against the bytes: hashing is
 cheaper than decoding the pages, and it catches any damage, including a flip
-that still decodes (a renamed column, a changed value).
+that still decodes (a renamed column, a changed value). With ``keep_weights``
+a unit's model files go to ``weights/p<point>/replicate-R/generation-G/``
+before its record, which lists their SHA-256 too; they are checked when read
+(:mod:`modelcollapse.models.checkpoints`), not by every status.
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ class RunDirectory:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.units_dir = self.path / "units"
+        self.weights_dir = self.path / "weights"
         self.record_path = self.path / "run.json"
         self._lock = RunLock(self.path / _LOCK_NAME, str(self.path))
 
@@ -203,7 +207,8 @@ class RunDirectory:
             self._write_record(record)
             self.units_dir.mkdir(exist_ok=True)
             # Holding the lock, any temporary file left here is a dead writer's.
-            for leftover in self.units_dir.glob(".*.partial-*"):
+            for leftover in [*self.units_dir.glob(".*.partial-*"),
+                             *self.weights_dir.glob("**/.*.partial-*")]:
                 leftover.unlink(missing_ok=True)
         except OSError as error:
             self.close()
@@ -241,7 +246,7 @@ class RunDirectory:
 
     def _check_adoptable(self, config_hash: str) -> None:
         """Refuse a directory without a usable ``run.json`` unless it is this run's own."""
-        own = {_LOCK_NAME, "run.json", "units"}
+        own = {_LOCK_NAME, "run.json", "units", "weights"}
         foreign = [p.name for p in self.path.iterdir()
                    if p.name not in own and not p.name.startswith(".run.json.partial")]
         if foreign or (self.units_dir.exists() and not self.units_dir.is_dir()):
@@ -280,9 +285,18 @@ class RunDirectory:
         """Where a unit's record (its files' checksums) lives."""
         return self.units_dir / f"{unit.id}.json"
 
+    def unit_record(self, unit: Unit) -> dict | None:
+        """A unit's record as written (checksums included), or None if missing or altered."""
+        return _read_unit_record(self.unit_record_path(unit))
+
+    def weights_path(self, point: int, name: str) -> Path:
+        """Where a kept model file lives: ``name`` is ``replicate-R/generation-G/<file>``."""
+        return self.weights_dir / f"p{point:04d}" / name
+
     def write_unit(self, unit: Unit, frame: pd.DataFrame, config_hash: str, *,
-                   artifacts: pd.DataFrame | None = None) -> None:
-        """Write a finished unit: artifacts, rows, then the record that vouches for both.
+                   artifacts: pd.DataFrame | None = None,
+                   weights: dict[str, bytes] | None = None) -> None:
+        """Write a finished unit: model files, artifacts, rows, then the record vouching for all.
 
         Raises
         ------
@@ -292,6 +306,13 @@ class RunDirectory:
         record = {"unit": unit.id, "config_hash": config_hash, "rows": len(frame),
                   "sha256": None, "artifacts_sha256": None}
         try:
+            if weights:
+                record["weights_sha256"] = {}
+                for name, data in weights.items():
+                    path = self.weights_path(unit.point, name)
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    _replace_atomically(path, data)
+                    record["weights_sha256"][name] = hashlib.sha256(data).hexdigest()
             if artifacts is not None and len(artifacts):
                 record["artifacts_sha256"] = self._write_table(
                     self.artifacts_path(unit), artifacts, unit, config_hash)
@@ -332,6 +353,8 @@ class RunDirectory:
         expected = [(self.unit_path(unit), record.get("sha256"))]
         if record.get("artifacts_sha256") is not None:
             expected.append((self.artifacts_path(unit), record["artifacts_sha256"]))
+        expected += [(self.weights_path(unit.point, name), digest)
+                     for name, digest in (record.get("weights_sha256") or {}).items()]
         for path, digest in expected:
             try:
                 if _sha256(path) != digest:

@@ -14,6 +14,7 @@ from modelcollapse.experiment import registry
 from modelcollapse.experiment.registry import did_you_mean
 from modelcollapse.experiment.schema import Component, ConfigError, Experiment, parse_experiment
 from modelcollapse.filters import SyntheticDetector
+from modelcollapse.models.checkpoints import SAVES, saves
 
 __all__ = ["Point", "build_chain", "expand", "point_at", "sweep_grid"]
 
@@ -173,6 +174,10 @@ def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
                               "settings; remove the [sampling] table")
         chain = Chain(world, model, policy, n_samples=experiment.samples,
                       n_generations=experiment.generations, metrics=metrics, filters=filters)
+        if experiment.keep_weights and not saves(chain.model):
+            raise ConfigError(f"{where}: keep_weights: the {experiment.model.name!r} model "
+                              "cannot save its weights (only "
+                              f"{', '.join(SAVES.values())} can); remove keep_weights")
         names = chain.metric_names()
         twice = next((name for name in names if names.count(name) > 1), None)
         if twice is not None:

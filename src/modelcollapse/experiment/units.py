@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -19,10 +19,15 @@ MAX_UNITS = 1_000_000
 
 @dataclass(frozen=True)
 class UnitResult:
-    """What one unit computed: tidy rows, and the artifacts its first replicate kept."""
+    """What one unit computed: rows, artifacts, and model files with ``keep_weights``.
+
+    ``artifacts`` and ``weights`` come from the unit's first replicate when it
+    is replicate 0; ``weights`` maps ``replicate-R/generation-G/<file>`` to bytes.
+    """
 
     frame: pd.DataFrame
     artifacts: pd.DataFrame
+    weights: dict[str, bytes] = field(default_factory=dict)
 
 
 def plan(experiment: Experiment, source: str = "experiment") -> tuple[list[Point], list[Unit]]:
@@ -57,12 +62,16 @@ def run_unit(config_json: str, unit: Unit) -> UnitResult:
     -------
     UnitResult
         Rows with ``point``, one column per swept key, then the chain's tidy
-        columns; artifacts with ``point`` first (replicate 0 of each point only).
+        columns; artifacts with ``point`` first and, with ``keep_weights``, every
+        generation's model files (replicate 0 of each point only).
     """
     experiment = Experiment.model_validate_json(config_json)
     point = point_at(experiment, unit.point)
     chain = build_chain(point.experiment)
-    artifacts = ArtifactLog(replicates=1)
+    save_model = None
+    if experiment.keep_weights:
+        from modelcollapse.models.checkpoints import save_checkpoint as save_model
+    artifacts = ArtifactLog(replicates=1, save_model=save_model)
     frame = chain.run(unit.n_replicates, seed=point.experiment.seed,
                       first_replicate=unit.first_replicate, artifacts=artifacts)
     columns = {"point": unit.point, **point.columns()}
@@ -70,4 +79,4 @@ def run_unit(config_json: str, unit: Unit) -> UnitResult:
         frame.insert(position, name, value)
     kept = artifacts.frame()
     kept.insert(0, "point", unit.point)
-    return UnitResult(frame, kept)
+    return UnitResult(frame, kept, artifacts.weights)

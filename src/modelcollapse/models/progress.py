@@ -4,7 +4,9 @@ A language model's generation can take minutes: the run's unit counter alone
 says nothing for that long. Models call :func:`report` from their training and
 writing loops; a caller that wants to show it wraps the work in
 :func:`listening`. With nobody listening, :func:`due` is False and a model skips
-the host synchronisation a figure such as the loss would cost.
+the host synchronisation a figure such as the loss would cost. The chain
+announces each generation it starts (:func:`announce`), so a listener knows
+where the steps it hears belong.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-__all__ = ["Step", "due", "listening", "report"]
+__all__ = ["Step", "announce", "due", "listening", "report"]
 
 
 @dataclass(frozen=True)
 class Step:
     """One report: ``done`` of ``total`` steps of ``stage``, with its figures."""
 
-    stage: str  # "training" or "writing"
+    stage: str  # "training" or "writing"; "generation" from the chain
     done: int
     total: int
     figures: dict[str, float]
@@ -66,3 +68,14 @@ def report(stage: str, done: int, total: int, **figures: float) -> None:
         return
     listener.last = time.monotonic()
     listener.callback(Step(stage, done, total, figures))
+
+
+def announce(stage: str, done: int, total: int, **figures: float) -> None:
+    """Tell the listener, if any, of a change of phase (a new generation), unthrottled.
+
+    Such reports are rare, and a listener that missed one would file the
+    steps that follow under the wrong generation.
+    """
+    listener = _LISTENER.get()
+    if listener is not None:
+        listener.callback(Step(stage, done, total, figures))
