@@ -91,8 +91,8 @@ def test_the_transformer_and_its_metrics_cross_only_through_to_numpy(cuda_like):
                 metric.measure(fitted, world, rng=rng)
             else:
                 metric.measure(fitted, world)
-    together = fit_together(model.clone(), [data, data], [rng, rng])
-    write_together(together, 2, rng=rng,
+    together = fit_together(model.clone(), [data, data], [rng, rng], stacked=True)
+    write_together(together, 2, rng=rng, stacked=True,
                    X=np.stack([world.draw_inputs(2, rng=rng)] * 2))
 
 

@@ -32,7 +32,8 @@ def datasets(world):
 
 @pytest.fixture(scope="module")
 def together(model, datasets):
-    return fit_together(model, datasets, [np.random.default_rng(r) for r in range(R)])
+    return fit_together(model, datasets, [np.random.default_rng(r) for r in range(R)],
+                        stacked=True)
 
 
 def test_training_together_reaches_the_weights_of_training_one_by_one(model, datasets,
@@ -56,7 +57,7 @@ def test_replicates_stay_independent(together):
 
 def test_one_replicate_written_together_writes_what_it_writes_alone(together):
     alone = together[0].sample(6, rng=np.random.default_rng(7)).X
-    stacked = write_together(together[:1], 6, rng=np.random.default_rng(7))[0].X
+    stacked = write_together(together[:1], 6, rng=np.random.default_rng(7), stacked=True)[0].X
     np.testing.assert_array_equal(stacked, alone)
 
 
@@ -65,8 +66,8 @@ def test_writing_together_with_and_without_the_cache_gives_the_same_tokens(toget
     for copy, fitted in zip(uncached, together, strict=True):
         copy.cache = False
         copy.net_ = fitted.net_
-    cached = write_together(together, 4, rng=np.random.default_rng(3))
-    plain = write_together(uncached, 4, rng=np.random.default_rng(3))
+    cached = write_together(together, 4, rng=np.random.default_rng(3), stacked=True)
+    plain = write_together(uncached, 4, rng=np.random.default_rng(3), stacked=True)
     for a, b in zip(cached, plain, strict=True):
         np.testing.assert_array_equal(a.X, b.X)
     assert all(d.X.shape == (4, 16) for d in cached)
@@ -82,3 +83,12 @@ def test_an_empty_training_set_is_degenerate(model, world):
     empty = Dataset.real(np.zeros((0, 16), dtype=np.int64))
     with pytest.raises(DegenerateFitError):
         fit_together(model, [empty], [np.random.default_rng(0)])
+
+
+def test_on_the_cpu_replicates_go_in_turn_unless_stacking_is_asked_for(model, datasets,
+                                                                     together):
+    in_turn = fit_together(model, datasets, [np.random.default_rng(r) for r in range(R)])
+    for a, b in zip(in_turn, together, strict=True):
+        assert a.train_loss_ == pytest.approx(b.train_loss_, abs=1e-4)
+    written = write_together(in_turn, 3, rng=np.random.default_rng(0))
+    assert [d.X.shape for d in written] == [(3, 16)] * R

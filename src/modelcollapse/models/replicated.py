@@ -53,7 +53,7 @@ from modelcollapse.models.transformer import (
     shifted_inputs,
 )
 
-__all__ = ["ReplicatedGPT", "fit_together", "write_together"]
+__all__ = ["ReplicatedGPT", "fit_together", "stack_by_default", "write_together"]
 
 
 class ReplicatedGPT(nn.Module):
@@ -178,14 +178,37 @@ def clip_each(net: ReplicatedGPT, max_norm: float = 1.0) -> None:
         g.mul_(factor.view(-1, *([1] * (g.dim() - 1))).to(g.dtype))
 
 
+def stack_by_default(device: torch.device) -> bool:
+    """Whether replicates are stacked unless the caller says otherwise: on GPUs only.
+
+    On a CPU, stacking measured 0.85x of one by one (``benchmarks/bench_replicates.py``):
+    the cores are busy either way, the stacked activations fall out of cache and
+    each replicate's layer-norm scale is a separate pass, so there replicates
+    go through in turn, which gives the same networks.
+    """
+    return device.type != "cpu"
+
+
 def fit_together(model: TransformerLM, datasets: Sequence[Dataset],
-                 rngs: Sequence[np.random.Generator]) -> list[TransformerLM]:
+                 rngs: Sequence[np.random.Generator], *, stacked: bool | None = None
+                 ) -> list[TransformerLM]:
     """Train one copy of ``model`` per dataset, all at once; return the fitted copies.
 
     Replicate ``r`` draws its starting weights and its minibatches from
     ``rngs[r]`` in the same order as ``model.clone().fit(datasets[r], rng=rngs[r])``
     would. The datasets must hold the same number of blocks (a chain under one
     policy gives every replicate the same training-set size).
+
+    Parameters
+    ----------
+    model : TransformerLM
+        Unfitted, with its world (:meth:`TransformerLM.for_world`).
+    datasets : sequence of Dataset
+    rngs : sequence of numpy.random.Generator
+        One per dataset.
+    stacked : bool or None, default None
+        True trains one :class:`ReplicatedGPT`; False fits the copies in turn;
+        None stacks on a GPU and not on a CPU (:func:`stack_by_default`).
 
     Raises
     ------
@@ -208,6 +231,9 @@ def fit_together(model: TransformerLM, datasets: Sequence[Dataset],
                          f"{sorted(sizes)}: train them one by one")
     n_blocks = sizes.pop()
     device = resolve_device(model.device)
+    if not (stack_by_default(device) if stacked is None else stacked):
+        return [model.clone().fit(data, rng=rng) for data, rng in zip(datasets, rngs,
+                                                                      strict=True)]
     blocks = np.stack([model._check_blocks(data.X) for data in datasets])  # (R, n, B)
     # Each replicate's streams are drawn in fit()'s order: dropout, initial weights, batches.
     dropout = [torch_generator(rng, device) for rng in rngs]
@@ -252,7 +278,8 @@ def fit_together(model: TransformerLM, datasets: Sequence[Dataset],
 
 @torch.no_grad()
 def write_together(models: Sequence[TransformerLM], n: int, *, rng: np.random.Generator,
-                   X: np.ndarray | None = None) -> list[Dataset]:
+                   X: np.ndarray | None = None, stacked: bool | None = None
+                   ) -> list[Dataset]:
     """Write ``n`` blocks with each fitted model, all models stepping together.
 
     Parameters
@@ -265,6 +292,9 @@ def write_together(models: Sequence[TransformerLM], n: int, *, rng: np.random.Ge
         Seeds the one decoding stream all replicates share.
     X : int ndarray of shape (R, n, P), optional
         Each replicate's prompts, for conditional models.
+    stacked : bool or None, default None
+        True writes with one :class:`ReplicatedGPT`; False has the models write
+        in turn from the one stream; None stacks on a GPU only.
 
     Returns
     -------
@@ -276,12 +306,15 @@ def write_together(models: Sequence[TransformerLM], n: int, *, rng: np.random.Ge
            or m.network_config() != first.network_config() for m in models):
         raise ValueError("replicates written together must share settings and network shape")
     R = len(models)
+    if first.conditional and (X is None or np.shape(X)[:2] != (R, n)):
+        raise ValueError(f"conditional replicates write after prompts: pass X of shape "
+                         f"({R}, {n}, P)")
+    device = next(first.net_.parameters()).device
+    if not (stack_by_default(device) if stacked is None else stacked):
+        return [m.sample(n, rng=rng, X=None if X is None else X[r])
+                for r, m in enumerate(models)]
     net = ReplicatedGPT([m.net_ for m in models]).eval()
-    device = net.weights[0].device
     if first.conditional:
-        if X is None or np.shape(X)[:2] != (R, n):
-            raise ValueError(f"conditional replicates write after prompts: pass X of shape "
-                             f"({R}, {n}, P)")
         prompts = np.array(X, dtype=np.int64)
     else:
         prompts = np.zeros((R, n, 0), dtype=np.int64)
