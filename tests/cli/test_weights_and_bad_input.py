@@ -164,8 +164,9 @@ def test_out_of_memory_in_a_later_unit_exits_2_and_a_rerun_resumes(tmp_path, mon
                     'metrics = ["variance"]\ngenerations = 3\nreplicates = 3\nblock = 1\n')
     command = ["run", str(path), "--out", str(tmp_path / "runs"), "--workers", "1"]
     result = runner.invoke(app, [*command, "--quiet"])
-    _one_error_line(result, "ran out of GPU memory (1 units finished now are saved): lower "
-                            "model.batch_size or model.sample_batch_size")
+    _one_error_line(result, "a unit ran out of GPU memory (units finished before it are saved: 1 "
+                            "this session); lower model.batch_size or model.sample_batch_size, "
+                            "or use a smaller block or model, then run again to resume")
     status = runner.invoke(app, ["status", str(tmp_path / "runs" / "oom")])
     assert "1 done, 2 pending" in status.output
     result = runner.invoke(app, [*command, "--quiet"])

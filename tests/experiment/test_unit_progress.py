@@ -112,8 +112,9 @@ def test_reports_outside_a_listening_block_go_nowhere():
 def test_running_out_of_memory_is_one_usage_error_and_the_finished_units_stay(
         reporting_model, tmp_path):
     reporting_model.fail_at = 5  # unit 2 of 3 (fits 4 to 6), generation 2
-    with pytest.raises(UsageError, match=r"ran out of GPU memory \(1 units finished now are "
-                                         r"saved\): lower model.batch_size.*run again to resume"):
+    with pytest.raises(UsageError, match=r"ran out of GPU memory \(units finished before it "
+                                         r"are saved: 1 this session\); lower "
+                                         r"model.batch_size.*run again to resume"):
         run_experiment(_experiment(), tmp_path, backend=SerialBackend(), quiet=True)
     _, state = run_status(tmp_path / "reporting")
     assert [unit.first_replicate for unit in state.done] == [0]

@@ -88,11 +88,12 @@ def run_experiment(experiment: Experiment, out: str | Path = "runs", *,
                 except Exception as error:
                     if not _out_of_memory(error):
                         raise
+                    # Short, and without the file's path, so no part of it is ever cut.
                     raise UsageError(
-                        f"{source}: a unit ran out of {_memory_kind(error)} ({written} units "
-                        "finished now are saved): lower model.batch_size or "
-                        "model.sample_batch_size, set a smaller block (replicates per unit) "
-                        "or a smaller model, then run again to resume") from None
+                        f"a unit ran out of {_memory_kind(error)} (units finished before it "
+                        f"are saved: {written} this session); lower model.batch_size or "
+                        "model.sample_batch_size, or use a smaller block or model, then run "
+                        "again to resume") from None
             run.finish()
         finally:
             run.close()
