@@ -38,9 +38,15 @@ from modelcollapse.models.transformer import GPT, TransformerLM, shifted_inputs
 from modelcollapse.worlds.text import text_world
 
 
-def bare_loop(net: GPT, blocks: torch.Tensor, n_steps: int, batch_size: int, lr: float,
-              generator: torch.Generator) -> None:
-    """The plain training loop, as fast as plain PyTorch goes on the network's device."""
+def bare_loop(config, blocks: torch.Tensor, n_steps: int, batch_size: int, lr: float,
+              seed: int) -> None:
+    """The plain training loop, as fast as plain PyTorch goes on the network's device.
+
+    It builds its network as ``fit`` does (weights drawn on the CPU, then moved),
+    so both sides pay for the same set-up.
+    """
+    net = GPT(config, torch.Generator().manual_seed(seed)).to(blocks.device)
+    generator = torch.Generator(device=blocks.device).manual_seed(seed)
     cuda = blocks.device.type == "cuda"
     optimizer = torch.optim.AdamW(net.parameters(), lr=lr, betas=(0.9, 0.95), fused=cuda)
     inputs = shifted_inputs(blocks, net.config.vocab_size)
@@ -94,11 +100,9 @@ def training_rates(model: TransformerLM, data, repeats: int) -> tuple[float, flo
     ours, bare = [], []
     for repeat in range(repeats + 1):  # the first round warms up and is not counted
         ours_s = timed(model.clone().fit, data, rng=np.random.default_rng(repeat))
-        net = GPT(model.network_config(), torch.Generator().manual_seed(repeat)).to(device)
         with cpu_threads(model.threads):
-            bare_s = timed(bare_loop, net, blocks, int(model.steps), model.batch_size,
-                           model.learning_rate,
-                           torch.Generator(device=device).manual_seed(repeat))
+            bare_s = timed(bare_loop, model.network_config(), blocks, int(model.steps),
+                           model.batch_size, model.learning_rate, repeat)
         if repeat:
             ours.append(tokens / ours_s)
             bare.append(tokens / bare_s)

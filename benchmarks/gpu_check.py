@@ -53,14 +53,22 @@ TEXT_FIGURES = ("held_out_perplexity", "real_mass_rare", "invented_word_share",
                 "real_word_js_bits")
 
 
+PARTS: set[str] = set()
+
+
 def part(title: str):
-    """Run the decorated part now, timing it; print its error and go on if it fails."""
+    """Run the decorated part now (if chosen), timing it; print its error and go on if it fails.
+
+    A part is named by the start of its title (``1``, ``4a``).
+    """
     def run(function):
+        if PARTS and title.split(".")[0] not in PARTS:
+            return function
         print(f"\n== {title}", flush=True)
         start = time.perf_counter()
         try:
             function()
-        except Exception:  # noqa: BLE001 - a check reports every failure and goes on
+        except Exception:  # a check reports every failure and goes on
             traceback.print_exc(file=sys.stdout)
             print(f"FAILED: {title}")
         print(f"({time.perf_counter() - start:.1f} s)", flush=True)
@@ -72,7 +80,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--tiny", action="store_true", help="toy sizes: check the script")
+    parser.add_argument("--parts", default="", help="run only these, e.g. 1,2,4a")
     args = parser.parse_args()
+    PARTS.update(p for p in args.parts.split(",") if p)
     tiny, device = args.tiny, args.device
     started = time.perf_counter()
     print(f"torch {torch.__version__}, CUDA {torch.version.cuda}, {device_name(device)}")
@@ -84,7 +94,7 @@ def main() -> None:
 
     @part(f"1. training, {big['n_layer']} x {big['n_embd']}, B = {B}: ours against a bare loop")
     def _training():
-        model = TransformerLM(**big, steps=5 if tiny else 200, batch_size=32,
+        model = TransformerLM(**big, steps=5 if tiny else 400, batch_size=32,
                               learning_rate=1e-3, device=device).for_world(long_world)
         n_params = sum(p.numel() for p in
                        model.clone().fit(long_world.sample(8, rng=np.random.default_rng(0)),

@@ -154,6 +154,30 @@ class ReplicatedGPT(nn.Module):
             loss = per_token.view(self.R, -1).mean(dim=1)
         return logits.reshape(rows, T, V), loss
 
+    def step(self, token: torch.Tensor, position: torch.Tensor,
+             cache: KVCache) -> torch.Tensor:
+        """Logits (R·n, V) after one new token per row, as :meth:`GPT.step` (same shapes always)."""
+        rows = token.shape[0]
+        n = rows // self.R
+        V, C, heads = self.config.vocab_size, self.config.n_embd, self.config.n_head
+        table = self._w("wte.weight")
+        offset = torch.arange(self.R, device=token.device).repeat_interleave(n) * (V + 1)
+        x = F.embedding(token[:, 0] + offset, table.reshape(-1, C)).view(self.R, n, C)
+        x = x + self._w("wpe.weight")[:, position]  # (R, 1, C)
+        for layer in range(self.config.n_layer):
+            prefix = f"blocks.{layer}"
+            q, k, v = self._linear(self._norm(x, f"{prefix}.ln_1"),
+                                   f"{prefix}.attn.qkv").split(C, dim=2)
+            q, k, v = (t.reshape(rows, 1, heads, C // heads).transpose(1, 2)
+                       for t in (q, k, v))
+            keys, values, filled = cache.store(layer, position, k, v)
+            y = F.scaled_dot_product_attention(q, keys, values, attn_mask=filled)
+            x = x + self._linear(y.transpose(1, 2).reshape(self.R, n, C), f"{prefix}.attn.proj")
+            h = F.gelu(self._linear(self._norm(x, f"{prefix}.ln_2"), f"{prefix}.mlp.0"))
+            x = x + self._linear(h, f"{prefix}.mlp.2")
+        logits = torch.bmm(self._norm(x, "ln_f"), table[:, :V].transpose(1, 2))
+        return logits.reshape(rows, V)
+
     def unstack(self) -> list[GPT]:
         """The replicates as separate :class:`GPT` networks (copies, on this device)."""
         nets = []

@@ -87,14 +87,33 @@ class KVCache:
     def __init__(self, config: GPTConfig, n: int, device, dtype):
         head_size = config.n_embd // config.n_head
         shape = (config.n_layer, n, config.n_head, config.context, head_size)
-        self.keys = torch.empty(shape, device=device, dtype=dtype)
-        self.values = torch.empty(shape, device=device, dtype=dtype)
+        # Zeros, not empty: a step reads every slot, masked ones too, and a NaN left in
+        # memory would survive the mask (NaN times a weight of 0 is NaN).
+        self.keys = torch.zeros(shape, device=device, dtype=dtype)
+        self.values = torch.zeros(shape, device=device, dtype=dtype)
         self.length = 0
 
     def reorder(self, index: torch.Tensor) -> None:
-        """Keep the sequences at ``index`` (beam search)."""
-        self.keys = self.keys[:, index]
-        self.values = self.values[:, index]
+        """Keep the sequences at ``index`` (beam search), in place.
+
+        In place because a captured decoding step (:mod:`.cuda_graph`) reads
+        these very buffers.
+        """
+        self.keys.copy_(self.keys[:, index])
+        self.values.copy_(self.values[:, index])
+
+    def store(self, layer: int, position: torch.Tensor, keys: torch.Tensor,
+              values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Write one step's keys and values (n, nh, 1, hs) at ``position`` (a 1-element tensor).
+
+        Returns the layer's whole keys and values and the mask of the positions
+        that are filled (up to ``position``): shapes that never change, so a
+        step can be captured once and replayed at every position.
+        """
+        self.keys[layer].index_copy_(2, position, keys)
+        self.values[layer].index_copy_(2, position, values)
+        filled = torch.arange(self.keys.shape[3], device=position.device) <= position
+        return self.keys[layer], self.values[layer], filled.unsqueeze(0)  # (1, context)
 
 
 class _SelfAttention(nn.Module):
@@ -125,6 +144,16 @@ class _SelfAttention(nn.Module):
         y = y.transpose(1, 2).contiguous().view(B, T, C)
         return self.dropout(self.proj(y))
 
+    def step(self, x: torch.Tensor, cache: KVCache, layer: int,
+             position: torch.Tensor) -> torch.Tensor:
+        """Attention of one new token per sequence, x (n, 1, C), at a device-held position."""
+        n, _, C = x.shape
+        q, k, v = (t.view(n, 1, self.n_head, C // self.n_head).transpose(1, 2)
+                   for t in self.qkv(x).split(C, dim=2))
+        keys, values, filled = cache.store(layer, position, k, v)
+        y = F.scaled_dot_product_attention(q, keys, values, attn_mask=filled)
+        return self.proj(y.transpose(1, 2).reshape(n, 1, C))
+
 
 class _Block(nn.Module):
     def __init__(self, config: GPTConfig):
@@ -138,6 +167,11 @@ class _Block(nn.Module):
 
     def forward(self, x: torch.Tensor, cache: KVCache | None, layer: int) -> torch.Tensor:
         x = x + self.attn(self.ln_1(x), cache, layer)
+        return x + self.mlp(self.ln_2(x))
+
+    def step(self, x: torch.Tensor, cache: KVCache, layer: int,
+             position: torch.Tensor) -> torch.Tensor:
+        x = x + self.attn.step(self.ln_1(x), cache, layer, position)
         return x + self.mlp(self.ln_2(x))
 
 
@@ -203,6 +237,20 @@ class GPT(nn.Module):
                                    targets.reshape(-1))
         return logits, loss
 
+    def step(self, token: torch.Tensor, position: torch.Tensor,
+             cache: KVCache) -> torch.Tensor:
+        """Logits (n, V) after one new token per sequence, ``token`` (n, 1).
+
+        ``position`` is a 1-element tensor on the device, so every call has
+        the same shapes and one captured call serves every position
+        (:mod:`.cuda_graph`). Equal to ``forward`` with the cache up to
+        float rounding; the cache's length is the caller's to advance.
+        """
+        x = self.wte(token) + self.wpe(position)  # (n, 1, C)
+        for layer, block in enumerate(self.blocks):
+            x = block.step(x, cache, layer, position)
+        return self.ln_f(x[:, 0]) @ self.wte.weight[:self.config.vocab_size].T
+
 
 def _window_start(length: int, start: int, context: int) -> int:
     """Where the window over a sequence of ``length`` tokens begins.
@@ -227,6 +275,10 @@ class Writer:
         self.autocast = autocast
         self.context = net.config.context
         self.start_id = net.config.vocab_size
+        # One cache per batch size, kept across batches and window re-reads; on a GPU
+        # each comes with its captured step (models.cuda_graph).
+        self.caches: dict[int, tuple[KVCache, object]] = {}
+        self.graphed = None
 
     def _logits(self, idx: torch.Tensor, cache: KVCache | None) -> torch.Tensor:
         with torch.autocast(idx.device.type, dtype=torch.bfloat16, enabled=self.autocast):
@@ -238,12 +290,22 @@ class Writer:
         n = self.seq.shape[0]
         begin = torch.full((n, 1), self.start_id, dtype=torch.long, device=self.seq.device)
         idx = torch.cat([begin, self.seq[:, self.window:]], dim=1)
-        cache = None
+        self.cache = None
         if self.cached:
-            dtype = torch.bfloat16 if self.autocast else next(self.net.parameters()).dtype
-            cache = KVCache(self.net.config, n, self.seq.device, dtype)
-        self.cache = cache
-        return self._logits(idx, cache)
+            if n not in self.caches:
+                self.caches[n] = self._new_cache(n)
+            self.cache, self.graphed = self.caches[n]
+            self.cache.length = 0
+        return self._logits(idx, self.cache)
+
+    def _new_cache(self, n: int) -> tuple[KVCache, object]:
+        dtype = torch.bfloat16 if self.autocast else next(self.net.parameters()).dtype
+        cache = KVCache(self.net.config, n, self.seq.device, dtype)
+        if self.seq.device.type != "cuda":
+            return cache, None
+        from modelcollapse.models.cuda_graph import GraphedStep
+
+        return cache, GraphedStep(self.net, cache, autocast=self.autocast)
 
     def start(self, prompt: torch.Tensor) -> torch.Tensor:
         self.seq = prompt
@@ -257,6 +319,10 @@ class Writer:
         if not self.cached or window != self.window:
             self.window = window
             return self._read_window()
+        if self.graphed is not None:
+            logits = self.graphed(token, self.cache.length)
+            self.cache.length += 1
+            return logits
         return self._logits(token.unsqueeze(1), self.cache)
 
     def reorder(self, index: torch.Tensor) -> None:
