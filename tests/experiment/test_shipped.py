@@ -35,6 +35,7 @@ SMALLER = {
     "staleness-text": ["samples=100", "world.max_chars=100000"],
     "transformer-policies": TRANSFORMER_TINY,
     "transformer-decoding": TRANSFORMER_TINY,
+    "transformer-gpu": [*TRANSFORMER_TINY, "model.sample_batch_size=16"],
     "hf-tiny": ["samples=16", "world.block_size=16", "world.prompt_size=8",
                 "world.max_chars=20000", "model.steps=2", "model.threads=1"],
 }
@@ -54,6 +55,14 @@ def test_there_are_shipped_experiments():
     assert len(SHIPPED) >= 3
 
 
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_shipped_experiment_validates_and_runs_tiny(path, tmp_path, request):
     if "sandbox-tests" in path.read_text() and shutil.which("bwrap") is None:
@@ -64,6 +73,8 @@ def test_shipped_experiment_validates_and_runs_tiny(path, tmp_path, request):
     if path.stem.startswith("hf-"):
         checkpoint = request.getfixturevalue("tiny_checkpoint")
         local = [f"world.tokenizer=hf:{checkpoint}", f"model.path={checkpoint}"]
+    if 'device = "cuda"' in path.read_text() and not _cuda_available():
+        local.append("model.device=cpu")  # written for a GPU; checked here on the CPU
     full = load_experiment(path, local)
     assert full.description, "every shipped experiment says what it shows"
     plan(full, str(path))
