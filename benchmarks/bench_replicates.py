@@ -50,7 +50,7 @@ def together(model: TransformerLM, datasets, n_written: int, seed: int,
     """Fit and write all replicates with ``fit_together`` and ``write_together``."""
     rngs = [np.random.default_rng([seed, r]) for r in range(len(datasets))]
     fitted = fit_together(model, datasets, rngs, stacked=stacked)
-    write_together(fitted, n_written, rng=rngs[0], stacked=stacked)
+    write_together(fitted, n_written, rngs=rngs, stacked=stacked)
 
 
 def replicate_rates(model: TransformerLM, world, R: int, n_blocks: int, repeats: int

@@ -168,10 +168,27 @@ class Chain:
         if kernel is not None and engine != "loop":
             keeps = {"artifacts": artifacts} if getattr(kernel, "KEEPS_ARTIFACTS", False) else {}
             return kernel.run_block(self, tree, first_replicate, n_replicates, **keeps)
+        replicates = range(first_replicate, first_replicate + n_replicates)
+        if n_replicates > 1 and self._steps_together():
+            return frame_from_rows(self._run_together(tree, replicates, artifacts))
         rows = []
-        for replicate in range(first_replicate, first_replicate + n_replicates):
+        for replicate in replicates:
             rows.extend(self._run_replicate(tree, replicate, artifacts))
         return frame_from_rows(rows)
+
+    def _steps_together(self) -> bool:
+        """Whether the replicates go through the generations side by side.
+
+        For models that can fit and write several replicates as one program
+        (``fit_together``, e.g. the transformer on a GPU). Each replicate still
+        builds, curates and is measured from its own streams, so the rows are
+        those of the one-by-one loop up to floating-point rounding. Policies
+        that stop refitting and models that start from generation 1's weights
+        keep the loop.
+        """
+        return (hasattr(self.model, "fit_together")
+                and getattr(self.policy, "refits", True)
+                and not getattr(self.model, "needs_lineage", False))
 
     def kernel(self):
         """The batched kernel module that can run this chain, or None.
@@ -190,17 +207,26 @@ class Chain:
         names = [name for metric in self.metrics for name in metric.names(self.model)]
         return names + (self._filter_names() if self.filters else [])
 
-    def _training_set(self, pool: Pool, model, world, tree: SeedTree, replicate: int,
-                      generation: int) -> Dataset:
-        policy, N = self.policy, self.n_samples
-        n_synthetic = policy.n_new_synthetic(N, generation)
-        X = None
+    def _inputs(self, pool: Pool, model, world, tree: SeedTree, replicate: int,
+                generation: int):
+        """What the model writes after (inputs, prompts), or None for unconditional writing."""
+        n_synthetic = self.policy.n_new_synthetic(self.n_samples, generation)
         if getattr(world, "fixed_design", False):  # relabel generation 1's inputs
-            X = pool.original.X[:n_synthetic]
-        elif getattr(model, "conditional", True):  # the world draws inputs for the model to label
-            X = world.draw_inputs(n_synthetic, rng=tree.stream(replicate, generation, Role.INPUTS))
-        written = model.sample(n_synthetic, rng=tree.stream(replicate, generation, Role.SAMPLE),
-                               X=X)
+            return pool.original.X[:n_synthetic]
+        if getattr(model, "conditional", True):  # the world draws inputs for the model to label
+            return world.draw_inputs(n_synthetic,
+                                     rng=tree.stream(replicate, generation, Role.INPUTS))
+        return None
+
+    def _training_set(self, pool: Pool, model, world, tree: SeedTree, replicate: int,
+                      generation: int, written: Dataset | None = None) -> Dataset:
+        """Generation ``generation``'s training set; ``written`` if the model already wrote."""
+        policy, N = self.policy, self.n_samples
+        if written is None:
+            written = model.sample(policy.n_new_synthetic(N, generation),
+                                   rng=tree.stream(replicate, generation, Role.SAMPLE),
+                                   X=self._inputs(pool, model, world, tree, replicate,
+                                                  generation))
         new = Dataset.synthetic(written.X, written.y, generation - 1)
         n_fresh = policy.n_fresh_real(N, generation)
         fresh_rng = tree.stream(replicate, generation, Role.REAL)
@@ -297,6 +323,106 @@ class Chain:
             rows += [(replicate, generation, name, value, "ok")
                      for name, value in figures.items()]
         return rows
+
+    def _run_together(self, tree: SeedTree, replicates: range,
+                      artifacts: ArtifactLog | None = None) -> list[tuple]:
+        """The loop for several replicates side by side.
+
+        Each generation they write and fit together (``model.write_together``,
+        ``model.fit_together``); everything else is each replicate's own, from
+        its own streams, as in :meth:`_run_replicate`.
+        """
+        template = self.model
+        pools = {r: Pool() for r in replicates}
+        models: dict[int, object] = {}
+        firsts: dict[int, object] = {}
+        rows: dict[int, list[tuple]] = {r: [] for r in replicates}
+        alive = list(replicates)
+        for generation in range(1, self.n_generations + 1):
+            if not alive:
+                break
+            model_progress.announce("generation", generation, self.n_generations,
+                                    replicate=alive[0], together=len(alive))
+            world = world_at(self.world, generation)
+            written = self._write_together(pools, models, firsts, alive, world, tree,
+                                           generation)
+            trains, figures = {}, {}
+            for r in alive:
+                figures[r] = {}
+                if generation == 1:
+                    trains[r] = world.sample(self.n_samples,
+                                             rng=tree.stream(r, generation, Role.REAL))
+                    pools[r].add(trains[r], generation)
+                    if self.filters:
+                        figures[r] = dict.fromkeys(self._filter_names(), np.nan) | {
+                            "contamination": 0.0}
+                else:
+                    trains[r] = self._training_set(pools[r], None, world, tree, r, generation,
+                                                   written=written[r])
+                    if self.filters:
+                        trains[r], figures[r] = self._curate(trains[r], world, tree, r,
+                                                             generation)
+            fitted = self._fit_together(template, trains, tree, generation)
+            for r in list(alive):
+                if isinstance(fitted[r], DegenerateFitError):
+                    rows[r] += [(r, g, name, np.nan, fitted[r].status)
+                                for g in range(generation, self.n_generations + 1)
+                                for name in self.metric_names()]
+                    alive.remove(r)
+                    continue
+                models[r] = fitted[r]
+                firsts.setdefault(r, fitted[r])
+                if artifacts is not None:
+                    artifacts.keep_model(r, generation, fitted[r])
+                rows[r] += [(r, generation, name, value, "ok") for name, value
+                            in self._measure(fitted[r], world, tree, r, generation,
+                                             artifacts).items()]
+                rows[r] += [(r, generation, name, value, "ok")
+                            for name, value in figures[r].items()]
+        return [row for r in replicates for row in rows[r]]
+
+    def _write_together(self, pools, models, firsts, alive, world, tree: SeedTree,
+                        generation: int) -> dict[int, Dataset]:
+        """Each replicate's newly written data for ``generation`` (none in generation 1)."""
+        if generation == 1:
+            return {}
+        by_first = getattr(self.policy, "writer", "previous") == "first"
+        writers = [firsts[r] if by_first else models[r] for r in alive]
+        inputs = [self._inputs(pools[r], writer, world, tree, r, generation)
+                  for r, writer in zip(alive, writers, strict=True)]
+        X = None if inputs[0] is None else np.stack(inputs)
+        written = writers[0].write_together(
+            writers, self.policy.n_new_synthetic(self.n_samples, generation),
+            rngs=[tree.stream(r, generation, Role.SAMPLE) for r in alive], X=X)
+        return dict(zip(alive, written, strict=True))
+
+    @staticmethod
+    def _fit_together(template, trains: dict[int, Dataset], tree: SeedTree,
+                      generation: int) -> dict[int, object]:
+        """Fitted models (or the DegenerateFitError that stopped one), by replicate."""
+        fitted: dict[int, object] = {}
+        by_size: dict[int, list[int]] = {}
+        for r, train in trains.items():
+            by_size.setdefault(len(train), []).append(r)  # only equal sizes stack
+        for group in by_size.values():
+            rngs = [tree.stream(r, generation, Role.FIT) for r in group]
+            try:
+                models = template.fit_together([trains[r] for r in group], rngs)
+            except DegenerateFitError as failure:
+                if len(group) == 1:
+                    fitted[group[0]] = failure
+                    continue
+                # One replicate's NaN stops the stacked program: refit one by one from the
+                # same streams so that only the replicates that fail are marked.
+                models = []
+                for r in group:
+                    try:
+                        models.append(template.clone().fit(
+                            trains[r], rng=tree.stream(r, generation, Role.FIT)))
+                    except DegenerateFitError as alone:
+                        models.append(alone)
+            fitted.update(zip(group, models, strict=True))
+        return fitted
 
     def _filter_names(self) -> list[str]:
         return [name for f in self.filters for name in f.names()] + ["contamination"]

@@ -92,7 +92,7 @@ def test_the_transformer_and_its_metrics_cross_only_through_to_numpy(cuda_like):
             else:
                 metric.measure(fitted, world)
     together = fit_together(model.clone(), [data, data], [rng, rng], stacked=True)
-    write_together(together, 2, rng=rng, stacked=True,
+    write_together(together, 2, rngs=[rng, rng], stacked=True,
                    X=np.stack([world.draw_inputs(2, rng=rng)] * 2))
 
 

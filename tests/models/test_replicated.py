@@ -14,6 +14,10 @@ from modelcollapse.worlds.text import text_world  # noqa: E402
 R = 3
 
 
+def streams(seed):
+    return [np.random.default_rng([seed, r]) for r in range(R)]
+
+
 @pytest.fixture(scope="module")
 def world():
     return text_world("shakespeare", "char", block_size=16, max_chars=50_000)
@@ -57,7 +61,8 @@ def test_replicates_stay_independent(together):
 
 def test_one_replicate_written_together_writes_what_it_writes_alone(together):
     alone = together[0].sample(6, rng=np.random.default_rng(7)).X
-    stacked = write_together(together[:1], 6, rng=np.random.default_rng(7), stacked=True)[0].X
+    stacked = write_together(together[:1], 6, rngs=[np.random.default_rng(7)],
+                             stacked=True)[0].X
     np.testing.assert_array_equal(stacked, alone)
 
 
@@ -66,8 +71,8 @@ def test_writing_together_with_and_without_the_cache_gives_the_same_tokens(toget
     for copy, fitted in zip(uncached, together, strict=True):
         copy.cache = False
         copy.net_ = fitted.net_
-    cached = write_together(together, 4, rng=np.random.default_rng(3), stacked=True)
-    plain = write_together(uncached, 4, rng=np.random.default_rng(3), stacked=True)
+    cached = write_together(together, 4, rngs=streams(3), stacked=True)
+    plain = write_together(uncached, 4, rngs=streams(3), stacked=True)
     for a, b in zip(cached, plain, strict=True):
         np.testing.assert_array_equal(a.X, b.X)
     assert all(d.X.shape == (4, 16) for d in cached)
@@ -90,5 +95,79 @@ def test_on_the_cpu_replicates_go_in_turn_unless_stacking_is_asked_for(model, da
     in_turn = fit_together(model, datasets, [np.random.default_rng(r) for r in range(R)])
     for a, b in zip(in_turn, together, strict=True):
         assert a.train_loss_ == pytest.approx(b.train_loss_, abs=1e-4)
-    written = write_together(in_turn, 3, rng=np.random.default_rng(0))
+    written = write_together(in_turn, 3, rngs=streams(0))
     assert [d.X.shape for d in written] == [(3, 16)] * R
+
+
+def test_each_replicate_written_together_writes_what_it_writes_alone(together):
+    # Every replicate keeps its own decoding stream: the tokens are those it writes alone,
+    # wherever the stacked network's logits round alike (float32 on the CPU: everywhere here).
+    alone = [m.sample(5, rng=rng).X for m, rng in zip(together, streams(9), strict=True)]
+    stacked = write_together(together, 5, rngs=streams(9), stacked=True)
+    for a, b in zip(alone, stacked, strict=True):
+        np.testing.assert_array_equal(b.X, a)
+
+
+# --- chains whose replicates step through the generations together ----------------------
+
+
+def chain_rows(world, stack, n_replicates, first=0):
+    from modelcollapse.chain import Chain
+    from modelcollapse.metrics.text import GeneratedText, HeldOutPerplexity
+    from modelcollapse.policies import KeepOriginal
+
+    model = TransformerLM(n_layer=1, n_head=2, n_embd=16, steps=15, batch_size=8, threads=1,
+                          stack_replicates=stack)
+    chain = Chain(world, model, KeepOriginal(0.1), n_samples=30, n_generations=3,
+                  metrics=(HeldOutPerplexity(max_blocks=16), GeneratedText(n_sequences=16)))
+    return chain.run(n_replicates, seed=5, first_replicate=first)
+
+
+@pytest.fixture(scope="module")
+def one_by_one(world):
+    import pandas as pd
+
+    return pd.concat([chain_rows(world, None, 1, first=r) for r in range(R)],
+                     ignore_index=True)
+
+
+def test_a_chain_stepping_replicates_together_in_turn_gives_the_loops_rows(world, one_by_one):
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(chain_rows(world, False, R), one_by_one)
+
+
+def test_a_chain_stepping_stacked_replicates_matches_the_loop_to_rounding(world, one_by_one):
+    stacked = chain_rows(world, True, R)
+    assert stacked[["replicate", "generation", "metric", "status"]].equals(
+        one_by_one[["replicate", "generation", "metric", "status"]])
+    # Three generations of writing and refitting: the stacked network's rounding moves the
+    # figures by far less than one replicate differs from another.
+    np.testing.assert_allclose(stacked.value, one_by_one.value, rtol=1e-4, equal_nan=True)
+
+
+def test_a_failure_in_a_stacked_fit_marks_only_the_replicates_that_fail():
+    from modelcollapse.chain import Chain
+    from modelcollapse.models.torch_runtime import DivergedError
+    from modelcollapse.rng import SeedTree
+
+    class Fussy:
+        """Diverges on the dataset marked -1, alone or stacked with others."""
+
+        def fit_together(self, datasets, rngs):
+            if any(d.X[0, 0] == -1 for d in datasets):
+                raise DivergedError("stacked")
+            return ["fitted"] * len(datasets)
+
+        def clone(self):
+            return self
+
+        def fit(self, data, *, rng):
+            if data.X[0, 0] == -1:
+                raise DivergedError("alone")
+            return "fitted"
+
+    trains = {r: Dataset.real(np.full((4, 2), -1 if r == 1 else r)) for r in range(3)}
+    fitted = Chain._fit_together(Fussy(), trains, SeedTree(0), generation=2)
+    assert fitted[0] == fitted[2] == "fitted"
+    assert isinstance(fitted[1], DivergedError)

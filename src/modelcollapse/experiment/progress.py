@@ -151,10 +151,12 @@ class _UnitState:
         self.steps_done = self.steps_total = 0
         self.new_stage = False
         self.latest: dict[str, float] = {}
+        self.together = 1  # replicates stepping through the generations at once
 
     def hear(self, step: model_progress.Step) -> None:
         if step.stage == "generation":
             self.replicate = int(step.figures.get("replicate", self.replicate))
+            self.together = int(step.figures.get("together", 1))
             self.generation, self.n_generations = step.done, step.total
             self.new_stage, self.stage = True, "starting"
             self.steps_done = self.steps_total = 0
@@ -184,7 +186,8 @@ class _UnitState:
         done = (self.replicate - self.unit.first_replicate) * per_replicate + self.generation - 1
         if self.stage == "training" and self.steps_total:
             done += self.steps_done / self.steps_total
-        share = done / (self.unit.n_replicates * per_replicate)
+        # Replicates stepping together count every generation of all of them at once.
+        share = done * self.together / (self.unit.n_replicates * per_replicate)
         if share <= 0:
             return None
         return (time.monotonic() - self.started) * (1 - share) / share
@@ -192,6 +195,9 @@ class _UnitState:
     def line(self) -> str:
         """One plain log line."""
         text = f"unit {self.unit.id}: replicate {self.replicate}"
+        if self.together > 1:
+            text = (f"unit {self.unit.id}: replicates {self.replicate}-"
+                    f"{self.replicate + self.together - 1} together")
         if self.n_generations:
             text += f", generation {self.generation}/{self.n_generations}"
         if self.steps_total:

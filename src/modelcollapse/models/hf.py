@@ -306,7 +306,8 @@ class HFCausalLM:
                                      batch_size=self.batch_size,
                                      learning_rate=self.learning_rate,
                                      weight_decay=self.weight_decay, device=device,
-                                     autocast=device.type == "cuda")
+                                     autocast=device.type == "cuda",
+                                     tokens_per_item=blocks.shape[1])
         self.net_ = net
         return self
 

@@ -16,8 +16,7 @@ replicate's own gradient; gradient clipping uses each replicate's own norm.
 The trained networks equal one-by-one training up to floating-point
 summation order (dropout masks, when dropout is on, come from one shared
 stream: equal in distribution, not draw for draw). :func:`write_together`
-writes with one shared decoding stream, so its text is equal in distribution
-to writing replicate by replicate.
+gives each replicate its own decoding stream, drawn as it would be alone.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from torch.nn import functional as F
 
 from modelcollapse.data import Dataset
 from modelcollapse.models.regression import DegenerateFitError
-from modelcollapse.models.torch_decoding import generate
+from modelcollapse.models.torch_decoding import GeneratorPerGroup, generate
 from modelcollapse.models.torch_runtime import (
     cpu_threads,
     resolve_device,
@@ -272,7 +271,7 @@ def fit_together(model: TransformerLM, datasets: Sequence[Dataset],
     decay = [w for w in net.weights if w.dim() >= 3]  # matrices, with the replicate axis
     no_decay = [w for w in net.weights if w.dim() < 3]
     optimizer = adamw([decay, no_decay], model.learning_rate, model.weight_decay, device)
-    watch = LossWatch(n_steps, device)
+    watch = LossWatch(n_steps, device, tokens_per_item=blocks.shape[2])
     tail = max(1, n_steps // 10)
     tail_sum = torch.zeros(net.R, device=device)
     autocast = device.type == "cuda"
@@ -301,10 +300,14 @@ def fit_together(model: TransformerLM, datasets: Sequence[Dataset],
 
 
 @torch.no_grad()
-def write_together(models: Sequence[TransformerLM], n: int, *, rng: np.random.Generator,
-                   X: np.ndarray | None = None, stacked: bool | None = None
-                   ) -> list[Dataset]:
+def write_together(models: Sequence[TransformerLM], n: int, *,
+                   rngs: Sequence[np.random.Generator], X: np.ndarray | None = None,
+                   stacked: bool | None = None) -> list[Dataset]:
     """Write ``n`` blocks with each fitted model, all models stepping together.
+
+    Model ``r`` draws from ``rngs[r]`` exactly what ``models[r].sample(n, rng=rngs[r])``
+    would draw, so the text equals writing replicate by replicate wherever the
+    stacked network's logits round the same way.
 
     Parameters
     ----------
@@ -312,13 +315,13 @@ def write_together(models: Sequence[TransformerLM], n: int, *, rng: np.random.Ge
         Fitted replicates of one model (same settings, same network shape).
     n : int
         Blocks per model.
-    rng : numpy.random.Generator
-        Seeds the one decoding stream all replicates share.
+    rngs : sequence of numpy.random.Generator
+        One per model.
     X : int ndarray of shape (R, n, P), optional
         Each replicate's prompts, for conditional models.
     stacked : bool or None, default None
         True writes with one :class:`ReplicatedGPT`; False has the models write
-        in turn from the one stream; None stacks on a GPU only.
+        in turn; None stacks on a GPU only.
 
     Returns
     -------
@@ -326,6 +329,9 @@ def write_together(models: Sequence[TransformerLM], n: int, *, rng: np.random.Ge
         One per model, ``n`` blocks each.
     """
     first = models[0]
+    if len(rngs) != len(models):
+        raise ValueError(f"need one stream per model, got {len(models)} models and "
+                         f"{len(rngs)} streams")
     if any(m.decoding != first.decoding or m.conditional != first.conditional
            or m.network_config() != first.network_config() for m in models):
         raise ValueError("replicates written together must share settings and network shape")
@@ -336,13 +342,13 @@ def write_together(models: Sequence[TransformerLM], n: int, *, rng: np.random.Ge
     device = next(first.net_.parameters()).device
     if not (stack_by_default(device) if stacked is None else stacked):
         return [m.sample(n, rng=rng, X=None if X is None else X[r])
-                for r, m in enumerate(models)]
+                for r, (m, rng) in enumerate(zip(models, rngs, strict=True))]
     net = ReplicatedGPT([m.net_ for m in models]).eval()
     if first.conditional:
         prompts = np.array(X, dtype=np.int64)
     else:
         prompts = np.zeros((R, n, 0), dtype=np.int64)
-    generator = torch_generator(rng, device)
+    generators = GeneratorPerGroup([torch_generator(rng, device) for rng in rngs])
     writer = Writer(net, cached=first.cache, autocast=device.type == "cuda")
     parts = []
     with cpu_threads(first.threads):
@@ -350,7 +356,7 @@ def write_together(models: Sequence[TransformerLM], n: int, *, rng: np.random.Ge
             chunk = torch.as_tensor(prompts[:, start:start + first.sample_batch_size],
                                     device=device)
             written = generate(writer, chunk.flatten(0, 1), first.block_size,
-                               first.vocab_size, first.decoding, generator)
+                               first.vocab_size, first.decoding, generators)
             parts.append(to_numpy(written).reshape(R, -1, first.block_size))
     blocks = np.concatenate(parts, axis=1) if parts else np.zeros((R, 0, first.block_size),
                                                                  np.int64)

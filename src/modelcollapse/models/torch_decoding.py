@@ -18,7 +18,8 @@ import torch
 
 from modelcollapse.text.decoding import Decoding
 
-__all__ = ["Decoding", "Stepper", "adjust_logits", "draw", "generate"]
+__all__ = ["Decoding", "GeneratorPerGroup", "Stepper", "adjust_logits", "draw", "generate",
+           "uniforms"]
 
 
 class Stepper(Protocol):
@@ -70,14 +71,41 @@ def adjust_logits(logits: torch.Tensor, seen: torch.Tensor, decoding: Decoding) 
     return logits
 
 
-def draw(logits: torch.Tensor, decoding: Decoding, generator: torch.Generator) -> torch.Tensor:
+class GeneratorPerGroup:
+    """One ``torch.Generator`` per equal group of consecutive rows.
+
+    Replicates written together (:mod:`.replicated`) each keep their own
+    stream this way: group ``r``'s rows draw exactly the uniforms that
+    replicate ``r`` writing alone from ``generators[r]`` would draw.
+    """
+
+    def __init__(self, generators: list[torch.Generator]):
+        self.generators = list(generators)
+
+    def rand(self, n_rows: int, device: torch.device) -> torch.Tensor:
+        """Uniforms (n_rows, 1), ``n_rows / len(generators)`` from each generator in turn."""
+        per_group = n_rows // len(self.generators)
+        return torch.cat([torch.rand(per_group, 1, generator=g, device=device)
+                          for g in self.generators])
+
+
+def uniforms(generator: torch.Generator | GeneratorPerGroup, n_rows: int,
+             device: torch.device) -> torch.Tensor:
+    """One uniform per row (n_rows, 1) from ``generator``."""
+    if isinstance(generator, GeneratorPerGroup):
+        return generator.rand(n_rows, device)
+    return torch.rand(n_rows, 1, generator=generator, device=device)
+
+
+def draw(logits: torch.Tensor, decoding: Decoding,
+         generator: torch.Generator | GeneratorPerGroup) -> torch.Tensor:
     """Draw one token per row of adjusted ``logits`` (n, V); greedy at temperature 0.
 
     One uniform per row is drawn either way, and the token is found by
     inverting the cumulative distribution, so the generator advances the same
     whatever the logits are.
     """
-    uniform = torch.rand(logits.shape[0], 1, generator=generator, device=logits.device)
+    uniform = uniforms(generator, logits.shape[0], logits.device)
     if decoding.temperature == 0.0:
         return logits.argmax(dim=-1)
     probabilities = torch.softmax(logits, dim=-1)  # (n, V)

@@ -376,6 +376,11 @@ class TransformerLM:
     threads : int or None, default None
         CPU threads torch may use while this model trains or writes (``None``
         leaves torch's setting); 1 is fastest on a busy machine.
+    stack_replicates : bool or None, default None
+        How a chain's replicates are fitted and written together
+        (:mod:`~modelcollapse.models.replicated`): True as one stacked network,
+        False one after another, None stacked on a GPU only. The rows are the
+        same either way up to floating-point rounding.
 
     Attributes
     ----------
@@ -407,6 +412,7 @@ class TransformerLM:
     sample_batch_size: int = 256
     cache: bool = True
     threads: int | None = None
+    stack_replicates: bool | None = None
     vocab_size: int | None = None
     block_size: int | None = None
     tokenizer: object = field(default=None, repr=False, compare=False)
@@ -513,9 +519,25 @@ class TransformerLM:
                                      batch_size=self.batch_size,
                                      learning_rate=self.learning_rate,
                                      weight_decay=self.weight_decay, device=device,
-                                     autocast=device.type == "cuda")
+                                     autocast=device.type == "cuda",
+                                     tokens_per_item=blocks.shape[1])
         self.net_ = net.eval()
         return self
+
+    def fit_together(self, datasets: list[Dataset],
+                     rngs: list[np.random.Generator]) -> list[TransformerLM]:
+        """One fitted copy per dataset, trained together (see :func:`.replicated.fit_together`)."""
+        from modelcollapse.models.replicated import fit_together
+
+        return fit_together(self, datasets, rngs, stacked=self.stack_replicates)
+
+    def write_together(self, models: list[TransformerLM], n: int, *,
+                       rngs: list[np.random.Generator], X: np.ndarray | None = None
+                       ) -> list[Dataset]:
+        """``n`` blocks from each of ``models``, written together (see :mod:`.replicated`)."""
+        from modelcollapse.models.replicated import write_together
+
+        return write_together(models, n, rngs=rngs, X=X, stacked=self.stack_replicates)
 
     def _n_steps(self, n_blocks: int) -> int:
         if self.epochs is None:
@@ -606,7 +628,8 @@ class TransformerLM:
 
 def train(net: nn.Module, loss_of: Callable[[torch.Tensor], torch.Tensor], n_items: int, *,
           rng: np.random.Generator, n_steps: int, batch_size: int, learning_rate: float,
-          weight_decay: float, device: torch.device, autocast: bool = False) -> float:
+          weight_decay: float, device: torch.device, autocast: bool = False,
+          tokens_per_item: int = 1) -> float:
     """Train ``net`` by AdamW; return the mean loss of the last 10% of steps.
 
     Parameters
@@ -627,6 +650,8 @@ def train(net: nn.Module, loss_of: Callable[[torch.Tensor], torch.Tensor], n_ite
         Where the indices go.
     autocast : bool, default False
         Run forward passes under bfloat16 autocast (CUDA).
+    tokens_per_item : int, default 1
+        Tokens in one item (a block's length), for the tokens/s of progress reports.
 
     Raises
     ------
@@ -637,7 +662,7 @@ def train(net: nn.Module, loss_of: Callable[[torch.Tensor], torch.Tensor], n_ite
     no_decay = [p for p in net.parameters() if p.requires_grad and p.dim() < 2]
     optimizer = adamw([decay, no_decay], learning_rate, weight_decay, device)
     batches = Minibatches(n_items, batch_size, rng, device)
-    watch = LossWatch(n_steps, device)
+    watch = LossWatch(n_steps, device, tokens_per_item=tokens_per_item)
     for step in range(n_steps):
         set_learning_rate(optimizer, learning_rate * lr_schedule(step, n_steps))
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
@@ -715,12 +740,16 @@ class LossWatch:
     n_steps : int
     device : torch.device
     check_every : int, default 100
+    tokens_per_item : int, default 1
+        Tokens in one item, for the reported tokens per second.
     """
 
-    def __init__(self, n_steps: int, device: torch.device, check_every: int = 100):
+    def __init__(self, n_steps: int, device: torch.device, check_every: int = 100,
+                 tokens_per_item: int = 1):
         self.n_steps = n_steps
         self.losses = torch.empty(n_steps, device=device)
         self.check_every = check_every
+        self.tokens_per_item = tokens_per_item
         self.checked = 0
         self.tokens = 0
         self.started = time.perf_counter()
@@ -731,11 +760,11 @@ class LossWatch:
         done = step + 1
         if done % self.check_every == 0 or done == self.n_steps:
             self._check(done)
-        self.tokens += n_items
+        self.tokens += n_items * self.tokens_per_item
         if progress.due(done, self.n_steps):
             seconds = time.perf_counter() - self.started
             progress.report("training", done, self.n_steps, loss=float(self.losses[step]),
-                            items_per_s=self.tokens / seconds if seconds > 0 else 0.0)
+                            tokens_per_s=self.tokens / seconds if seconds > 0 else 0.0)
 
     def _check(self, done: int) -> None:
         recent = self.losses[self.checked:done]

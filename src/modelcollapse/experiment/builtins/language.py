@@ -79,13 +79,18 @@ def _transformer(n_layer: int = 2, n_head: int = 4, n_embd: int = 128, dropout: 
                  init: str = "scratch", conditional: bool = False, temperature: float = 1.0,
                  top_k: int | None = None, top_p: float | None = None,
                  repetition_penalty: float = 1.0, beams: int = 1, device: str = "cpu",
-                 sample_batch_size: int = 256, cache: bool = True, threads: int | None = None):
+                 sample_batch_size: int = 256, cache: bool = True, threads: int | None = None,
+                 stack_replicates: bool | None = None):
     """A nanoGPT-shaped transformer trained per generation (see models.transformer)."""
     from modelcollapse.models.transformer import TransformerLM
 
-    return TransformerLM(n_layer, n_head, n_embd, dropout, learning_rate, weight_decay, steps,
-                         epochs, batch_size, init, conditional, temperature, top_k, top_p,
-                         repetition_penalty, beams, device, sample_batch_size, cache, threads)
+    return TransformerLM(
+        n_layer=n_layer, n_head=n_head, n_embd=n_embd, dropout=dropout,
+        learning_rate=learning_rate, weight_decay=weight_decay, steps=steps, epochs=epochs,
+        batch_size=batch_size, init=init, conditional=conditional, temperature=temperature,
+        top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty, beams=beams,
+        device=device, sample_batch_size=sample_batch_size, cache=cache, threads=threads,
+        stack_replicates=stack_replicates)
 
 
 @models.register("hf")
