@@ -658,8 +658,9 @@ def train(net: nn.Module, loss_of: Callable[[torch.Tensor], torch.Tensor], n_ite
     DivergedError
         When a loss is NaN or infinite.
     """
-    decay = [p for p in net.parameters() if p.requires_grad and p.dim() >= 2]
-    no_decay = [p for p in net.parameters() if p.requires_grad and p.dim() < 2]
+    trained = [p for p in net.parameters() if p.requires_grad]  # listed once, not per step
+    decay = [p for p in trained if p.dim() >= 2]
+    no_decay = [p for p in trained if p.dim() < 2]
     optimizer = adamw([decay, no_decay], learning_rate, weight_decay, device)
     batches = Minibatches(n_items, batch_size, rng, device)
     watch = LossWatch(n_steps, device, tokens_per_item=tokens_per_item)
@@ -669,7 +670,7 @@ def train(net: nn.Module, loss_of: Callable[[torch.Tensor], torch.Tensor], n_ite
             loss = loss_of(batches.next())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trained, 1.0, foreach=True)
         optimizer.step()
         watch.record(step, loss, batch_size)
     return float(watch.tail_mean())
@@ -756,7 +757,7 @@ class LossWatch:
 
     def record(self, step: int, loss: torch.Tensor, n_items: int) -> None:
         """Keep the mean loss of ``step``; raise :class:`DivergedError` once it shows NaN."""
-        self.losses[step] = loss.detach().float().mean()
+        self.losses[step] = loss.detach() if loss.dim() == 0 else loss.detach().mean()
         done = step + 1
         if done % self.check_every == 0 or done == self.n_steps:
             self._check(done)
