@@ -12,7 +12,9 @@ Targets: >= 5x on a GPU at R = 8, not slower (>= 1x) on the CPU. On the CPU
 the forced-stacked program is timed beside it and printed as
 ``stacked_ratio``.
 
-The last line is ``BENCH replicates: device=… R=… ratio=… target=…``.
+Then the same for the VAE of ``experiments/vae-digits.toml`` (stacked against
+one by one, 1,000 digits, 40 epochs). The last lines are ``BENCH replicates:
+device=… R=… ratio=… target=…`` and ``BENCH replicates_vae: …``.
 
     python benchmarks/bench_replicates.py --threads 1       # CPU
     python benchmarks/bench_replicates.py --device cuda
@@ -71,6 +73,33 @@ def replicate_rates(model: TransformerLM, world, R: int, n_blocks: int, repeats:
     return {name: statistics.median(values) for name, values in rates.items()}
 
 
+def vae_rates(R: int, n_images: int, epochs: int, device: str, threads: int | None,
+              repeats: int) -> dict[str, float]:
+    """The same comparison for the VAE of ``experiments/vae-digits.toml`` (4 x 64 latent/width)."""
+    from modelcollapse.models.replicated_vae import fit_together as fit_vaes
+    from modelcollapse.models.replicated_vae import write_together as write_vaes
+    from modelcollapse.models.vae import VAE
+    from modelcollapse.worlds.images import digits_images
+
+    world = digits_images()
+    model = VAE(latent_dim=4, width=64, epochs=epochs, batch_size=100, learning_rate=5e-3,
+                device=device, threads=threads).for_world(world)
+    datasets = [world.sample(n_images, rng=np.random.default_rng(100 + r)) for r in range(R)]
+
+    def run(seed: int, stacked: bool) -> None:
+        rngs = [np.random.default_rng([seed, r]) for r in range(R)]
+        write_vaes(fit_vaes(model, datasets, rngs, stacked=stacked), n_images, rngs=rngs,
+                   stacked=stacked)
+
+    rates = {"one by one": [], "together": []}
+    for repeat in range(repeats + 1):
+        for name, stacked in (("one by one", False), ("together", True)):
+            seconds = timed(run, repeat, stacked)
+            if repeat:
+                rates[name].append(R / seconds)
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat")
@@ -101,6 +130,13 @@ def main() -> None:
         extra = f" stacked_ratio={rates['stacked'] / rates['one by one']:.2f}"
     print(f"BENCH replicates: device={model.device} R={R} ratio={ratio:.2f} target={target}"
           + extra)
+    n_images, epochs = (200, 2) if args.quick else (1000, 40)
+    vae = vae_rates(R, n_images, epochs, args.device, args.threads, repeats)
+    vae_ratio = vae["together"] / vae["one by one"]
+    print(f"VAE (4 x 64, digits, {n_images:,} images, {epochs} epochs), "
+          "replicate-generations/s: " + ", ".join(f"{k} {v:.3f}" for k, v in vae.items()))
+    print(f"BENCH replicates_vae: device={model.device} R={R} ratio={vae_ratio:.2f} "
+          f"target={target}")
 
 
 if __name__ == "__main__":

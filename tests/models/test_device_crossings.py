@@ -108,6 +108,10 @@ def test_the_vae_crosses_only_through_to_numpy(cuda_like):
     fitted.sample(5, rng=rng)
     fitted.encode(images.X[:5])
     fitted.elbo(images.X[:5], rng=rng)
+    from modelcollapse.models.replicated_vae import fit_together, write_together
+
+    together = fit_together(model, [images, images], [rng, rng], stacked=True)
+    write_together(together, 3, rngs=[rng, rng], stacked=True)
 
 
 def test_the_hugging_face_family_crosses_only_through_to_numpy(cuda_like, tmp_path):

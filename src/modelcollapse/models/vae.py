@@ -154,6 +154,11 @@ class VAE:
         several threads per worker on a busy machine ran 30× slower here.
     image_shape : tuple of int or None
         (H, W); :meth:`for_world` sets it from the world.
+    stack_replicates : bool or None, default None
+        How a chain's replicates are fitted and written together
+        (:mod:`~modelcollapse.models.replicated_vae`): True or None as one
+        stacked network (faster on CPUs and GPUs alike), False one after
+        another. The rows are the same either way up to floating-point rounding.
 
     Attributes
     ----------
@@ -173,6 +178,7 @@ class VAE:
     device: str = "cpu"
     threads: int | None = 1
     image_shape: tuple[int, int] | None = None
+    stack_replicates: bool | None = None
     network_: VAENetwork = field(init=False, repr=False, compare=False)
     loss_history_: np.ndarray = field(init=False, repr=False, compare=False)
 
@@ -264,6 +270,20 @@ class VAE:
                                        learning_rate=self.learning_rate)
         self.network_ = network.eval()
         return self
+
+    def fit_together(self, datasets: list[Dataset],
+                     rngs: list[np.random.Generator]) -> list[VAE]:
+        """One fitted copy per dataset, trained together (:mod:`.replicated_vae`)."""
+        from modelcollapse.models.replicated_vae import fit_together
+
+        return fit_together(self, datasets, rngs, stacked=self.stack_replicates)
+
+    def write_together(self, models: list[VAE], n: int, *, rngs: list[np.random.Generator],
+                       X=None) -> list[Dataset]:
+        """``n`` images from each of ``models``, decoded together (:mod:`.replicated_vae`)."""
+        from modelcollapse.models.replicated_vae import write_together
+
+        return write_together(models, n, rngs=rngs, stacked=self.stack_replicates)
 
     # -- using a fitted model ---------------------------------------------------------------
 

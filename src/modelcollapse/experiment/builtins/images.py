@@ -31,10 +31,11 @@ metrics.register("held_out_elbo")(HeldOutELBO)
 @models.register("vae")
 def _vae(latent_dim: int = 8, width: int | None = None, likelihood: str = "bernoulli",
          epochs: int = 50, batch_size: int = 100, learning_rate: float = 2e-3,
-         output: str = "mean", device: str = "cpu", threads: int | None = 1):
+         output: str = "mean", device: str = "cpu", threads: int | None = 1,
+         stack_replicates: bool | None = None):
     """A VAE on the world's images (MLP encoder and decoder; PyTorch)."""
     from modelcollapse.models.vae import VAE
 
     return VAE(latent_dim=latent_dim, width=width, likelihood=likelihood, epochs=epochs,
                batch_size=batch_size, learning_rate=learning_rate, output=output,
-               device=device, threads=threads)
+               device=device, threads=threads, stack_replicates=stack_replicates)
