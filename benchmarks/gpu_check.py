@@ -9,7 +9,7 @@ Runs, on CUDA (``--device``), at the sizes users run there:
 2. writing 256 blocks of 256 at once with the KV cache against without; target >= 3;
 3. eight replicates of the shipped transformer (2 x 128, blocks of 64, 300
    steps, 2,000 blocks written) trained and written together against one by
-   one; target >= 5;
+   one, and (3b) eight of the shipped VAE; target >= 5;
 4. chains of two generations under ``replace`` for the transformer (the 6 x 384
    network), a Hugging Face checkpoint (GPT-2-shaped, built here, fine-tuned
    each generation) and the VAE (digits), each measured by its usual metrics —
@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench_replicates import replicate_rates
+from bench_replicates import replicate_rates, vae_rates
 from bench_transformer import cache_rates, device_name, training_rates
 from modelcollapse.chain import Chain
 from modelcollapse.metrics.text import GeneratedText, HeldOutPerplexity
@@ -125,6 +125,15 @@ def main() -> None:
         print("replicate-generations/s: " + ", ".join(f"{k} {v:.3f}"
                                                       for k, v in rates.items()))
         BENCH.append(f"BENCH gpu_replicates: R=8 ratio={ratio:.2f} target=5")
+
+    @part("3b. eight VAE replicates (vae-digits size): together against one by one")
+    def _vae_replicates():
+        rates = vae_rates(8, 200 if tiny else 1000, 2 if tiny else 40, device, None,
+                          1 if tiny else 2)
+        ratio = rates["together"] / rates["one by one"]
+        print("replicate-generations/s: " + ", ".join(f"{k} {v:.3f}"
+                                                      for k, v in rates.items()))
+        BENCH.append(f"BENCH gpu_replicates_vae: R=8 ratio={ratio:.2f} target=5")
 
     def chain_figures(chain: Chain, names) -> None:
         frame = chain.run(1, seed=0)
