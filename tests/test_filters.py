@@ -1,4 +1,4 @@
-"""Filters: each one's rule, and the verifier against Bayes' rule (SCIENCE.md §5)."""
+"""Filters: each one's rule, and the verifier against Bayes' rule (docs/foundations.md §5)."""
 
 import numpy as np
 import pytest

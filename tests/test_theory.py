@@ -1,4 +1,4 @@
-"""The replicate statistics against SCIENCE.md §1."""
+"""The replicate statistics against docs/foundations.md §1."""
 
 import numpy as np
 import pytest

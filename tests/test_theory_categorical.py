@@ -1,4 +1,4 @@
-"""Categorical refits against SCIENCE.md §2 (loss of the tail; Wright–Fisher diversity)."""
+"""Categorical refits against docs/foundations.md §2 (loss of the tail; Wright–Fisher diversity)."""
 
 import numpy as np
 import pytest

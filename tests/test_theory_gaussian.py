@@ -1,4 +1,4 @@
-"""Gaussian refits against SCIENCE.md §2 (Shumailov et al. Theorem 3.1)."""
+"""Gaussian refits against docs/foundations.md §2 (Shumailov et al. Theorem 3.1)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,7 @@
-"""Linear regression chains against SCIENCE.md §1 (Gerstgrasser et al.; Dohmatob et al.)."""
+"""Linear regression chains against docs/foundations.md §1.
+
+Gerstgrasser et al. 2024 (fixed design); Dohmatob, Feng & Kempe 2024 (fresh design).
+"""
 
 import numpy as np
 import pytest

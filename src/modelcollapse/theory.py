@@ -81,7 +81,7 @@ def polynomial_chain_theory(world, degree: int, n_samples: int, noise: float, *,
         E[MSE_g] = E[MSE₁] + (g − 1)·σ²·E[tr(G (XᵀX)⁻¹)],
 
     with G the grid average of φ(x)φ(x)ᵀ and the expectation over designs of
-    ``n_samples`` uniform inputs (SCIENCE.md §1; the linear growth is the
+    ``n_samples`` uniform inputs (docs/foundations.md §1; the linear growth is the
     fixed-degree case of Dohmatob, Feng & Kempe 2024, "Model Collapse
     Demystified", eq. for the fresh-design test error). Generation 1 is fitted
     on real labels, whose noise is the world's σ; every later refit adds the
@@ -265,8 +265,9 @@ def categorical_theory(probabilities: np.ndarray, n_samples: int,
         E[1 − Σ p²]_g = (1 − Σ q²)·(1 − 1/M)^g.
 
     After the first generation a category of probability q is missing with
-    probability (1 − q)^M (SCIENCE.md §2, "Discrete / tails"), so
-    E[support₁] = Σ_v (1 − (1 − q_v)^M); once lost, a category never returns.
+    probability (1 − q)^M (docs/foundations.md §2, "Discrete laws and their
+    tails"), so E[support₁] = Σ_v (1 − (1 − q_v)^M); once lost, a category
+    never returns.
 
     Parameters
     ----------
@@ -353,7 +354,7 @@ def linear_regression_theory(dim: int, n_samples: int, noise: float, n_generatio
 
 def verifier_theory(wrong_share: float, keep_correct: float, keep_wrong: float
                     ) -> tuple[float, float]:
-    """What a verifier keeps, by Bayes' rule (Feng et al. 2024, SCIENCE.md §5).
+    """What a verifier keeps, by Bayes' rule (Feng et al. 2024, docs/foundations.md §5).
 
     A verifier keeps correct candidates with rate φ and wrong ones with rate ψ.
     If a share e of the candidates is wrong, it keeps a share eψ + (1 − e)φ of
@@ -694,7 +695,7 @@ def selection_bias_theory(world, strength: float, preferred: float,
                           n_generations: int) -> pd.DataFrame:
     """Minority mass and dispersion of a mixture refitted on what a biased scorer keeps.
 
-    Selection bias as a cause of collapse (SCIENCE.md §7: filtering with a
+    Selection bias as a cause of collapse (docs/science.md §7: filtering with a
     biased scorer erodes the minority modes of a mixture). Derived here, in the
     limit of many samples a generation, for a 1-D Gaussian mixture refitted by
     maximum likelihood under replace with as many components as the world has

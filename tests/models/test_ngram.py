@@ -219,7 +219,7 @@ def test_impossible_settings_are_refused(setting, message):
         NGramLM(**setting)
 
 
-# --- The shape of collapse (SCIENCE.md §4), fixed seeds, several replicates ---------------------
+# --- The shape of collapse (docs/foundations.md §4), fixed seeds, several replicates ------------
 
 @pytest.fixture(scope="module")
 def world():

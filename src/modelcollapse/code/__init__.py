@@ -1,7 +1,8 @@
 """The code-model case study: a package registry, a static verifier and squattable names.
 
 Generated code is data here: it is parsed with :mod:`ast`, never executed or
-imported. See SCIENCE.md §6 (Spracklen et al. 2025) for what is measured.
+imported. See docs/foundations.md §6 (Spracklen et al. 2025) and docs/code-study.md
+for what is measured.
 """
 
 from modelcollapse.code.registry import (
