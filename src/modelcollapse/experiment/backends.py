@@ -3,14 +3,24 @@
 Every backend hands finished units back to the driver process, which alone
 writes the run directory; workers need no shared file system. Units are pure
 functions of (config, unit), so every backend gives the same values.
+
+Backends that run units in other processes send along the registry entries
+the experiment names (:func:`modelcollapse.experiment.registry.pack`), so
+components registered in a notebook or script work there too, and start
+their workers without telling them to run the user's script again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import multiprocessing
+import multiprocessing.context
 import os
+import sys
 import threading
 import time
+import types
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -19,6 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from modelcollapse.errors import UsageError
+from modelcollapse.experiment import registry
+from modelcollapse.experiment.schema import Experiment
 from modelcollapse.experiment.store import Unit
 
 __all__ = ["Backend", "DaskBackend", "PoolBackend", "SerialBackend"]
@@ -59,6 +71,57 @@ class SerialBackend(Backend):
             yield unit, task(config_json, unit)
 
 
+def with_components(task: Task, config_json: str) -> Task:
+    """``task`` preceded, in the worker, by installing the registry entries the experiment names.
+
+    Raises
+    ------
+    UsageError
+        If an entry cannot be sent to another process (see
+        :func:`modelcollapse.experiment.registry.pack`).
+    """
+    from modelcollapse.experiment.sweep import components_used
+
+    packed = registry.pack(components_used(Experiment.model_validate_json(config_json)))
+    return functools.partial(_installed_then, packed, task)
+
+
+def _installed_then(packed: dict[tuple[str, str], bytes], task: Task, config_json: str,
+                    unit: Unit):
+    registry.install(packed)
+    return task(config_json, unit)
+
+
+@contextlib.contextmanager
+def main_left_behind() -> Iterator[None]:
+    """While worker processes start, make ``__main__`` a bare module.
+
+    multiprocessing's spawn and forkserver tell each new process to run the
+    driver's main script (or module) again, so that whatever it defines can
+    be unpickled there: every worker would repeat a user script's work and
+    side effects. Units need nothing from ``__main__`` (registry entries
+    travel by value, :func:`with_components`), so workers start without it.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+class _WorkerProcess(multiprocessing.context.ForkServerProcess):
+    """A forkserver process that starts without the driver's ``__main__``."""
+
+    def start(self) -> None:
+        with main_left_behind():
+            super().start()
+
+
+class _WorkerContext(multiprocessing.context.ForkServerContext):
+    Process = _WorkerProcess
+
+
 class PoolBackend(Backend):
     """A local pool of worker processes, started with ``forkserver``.
 
@@ -67,19 +130,21 @@ class PoolBackend(Backend):
     process and exits once it is gone, so a driver killed by any signal,
     SIGKILL included, leaves nothing behind: with the workers gone, the fork
     server and the resource tracker see their pipes close and exit too.
+    Workers start without the driver's main script (:func:`main_left_behind`).
     """
 
     name = "pool"
 
     def __init__(self, workers: int):
         self.workers = workers
-        context = multiprocessing.get_context("forkserver")
+        context = _WorkerContext()
         # Import the unit code once in the fork server, not again in every worker.
         context.set_forkserver_preload(["modelcollapse.experiment.units"])
         self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                             initializer=watch_driver, initargs=(os.getpid(),))
 
     def run(self, task, config_json, units):  # noqa: D102
+        task = with_components(task, config_json)
         # Keep a bounded number of tasks in flight so an interrupt loses little.
         queue = list(reversed(units))
         running = {}
@@ -157,6 +222,7 @@ class DaskBackend(Backend):
     def run(self, task, config_json, units):  # noqa: D102
         from dask.distributed import as_completed
 
+        task = with_components(task, config_json)
         futures = {self.client.submit(task, config_json, unit, pure=False): unit
                    for unit in units}
         for future in as_completed(futures):
@@ -171,12 +237,14 @@ class DaskBackend(Backend):
 def _local_cluster(cluster_class, workers: int | None):
     """A LocalCluster listening on this machine only, with no dashboard.
 
+    Its workers start without the driver's main script (:func:`main_left_behind`).
+
     ``dashboard_address=None`` alone still serves the scheduler's HTTP routes
     on port 8787; here they are none, on a port the system picks, on localhost.
     """
     import dask
 
-    with dask.config.set({"distributed.scheduler.http.routes": []}):
+    with dask.config.set({"distributed.scheduler.http.routes": []}), main_left_behind():
         return cluster_class(n_workers=workers, threads_per_worker=1, processes=True,
                              host="127.0.0.1", dashboard_address=None,
                              scheduler_kwargs={"dashboard": False,

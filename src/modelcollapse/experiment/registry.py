@@ -7,16 +7,25 @@ the first time a registry is consulted::
 
     [project.entry-points."modelcollapse.plugins"]
     mypackage = "mypackage.modelcollapse_plugin"
+
+Components registered in a notebook or script reach worker processes with
+the units that name them (:func:`pack` and :func:`install`), so no worker
+has to run the user's code again to find them.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
-from collections.abc import Callable
+import pickle
+from collections.abc import Callable, Iterable
 from importlib import metadata
 
-__all__ = ["Registry", "did_you_mean", "filters", "metrics", "models", "policies", "worlds"]
+from modelcollapse.errors import UsageError
+
+__all__ = ["REGISTRIES", "Registry", "did_you_mean", "filters", "install", "metrics", "models",
+           "pack", "policies", "worlds"]
 
 _plugins_loaded = False
 
@@ -98,6 +107,17 @@ class Registry:
         return {p.name: p for p in signature.parameters.values()
                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
 
+    def summary(self, name: str) -> str:
+        """The first line of the docstring of ``name``'s factory, or ``""``.
+
+        For a :func:`functools.partial`, the docstring of the callable it wraps.
+        """
+        factory = self.get(name)
+        if isinstance(factory, functools.partial):
+            factory = factory.func
+        doc = inspect.getdoc(factory) or ""
+        return doc.strip().splitlines()[0].strip() if doc.strip() else ""
+
     def build(self, name: str, params: dict):
         """Call the factory of ``name`` with ``params``, checking their names first.
 
@@ -122,3 +142,63 @@ models = Registry("model")
 policies = Registry("policy")
 filters = Registry("filter")
 metrics = Registry("metric")
+
+
+REGISTRIES = {registry.kind: registry for registry in (worlds, models, policies, filters, metrics)}
+"""Every registry by the kind of its entries."""
+
+_installed: dict[tuple[str, str], bytes] = {}
+"""In a worker: the entries :func:`install` put there, as the bytes they came in."""
+
+
+def pack(names: Iterable[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+    """The factories of ``(kind, name)`` pairs, pickled for a worker process.
+
+    cloudpickle sends what a notebook or script defined (``__main__``) by
+    value and everything importable by reference, so built-in components
+    cost a few bytes each and user code is never run again to find them.
+
+    Raises
+    ------
+    UsageError
+        If a factory cannot be pickled, or was defined in ``__main__`` and
+        cloudpickle is not installed; the message says what to do.
+    """
+    try:
+        import cloudpickle
+    except ImportError:
+        cloudpickle = None
+    packed = {}
+    for kind, name in sorted(set(names)):
+        factory = REGISTRIES[kind].get(name)
+        module = getattr(getattr(factory, "func", factory), "__module__", None)
+        if cloudpickle is None and module == "__main__":
+            raise UsageError(f"the {kind} {name!r} was registered in a notebook or script, "
+                             "which worker processes cannot import: pip install cloudpickle, "
+                             "or run in this process (--workers 1, backend=SerialBackend())")
+        try:
+            packed[kind, name] = (cloudpickle or pickle).dumps(factory)
+        except Exception as error:  # pickling raises whatever the object does
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise UsageError(f"the {kind} {name!r} cannot be sent to worker processes ({first}); "
+                             "define its factory at the top level of a module or notebook, or "
+                             "run in this process (--workers 1, backend=SerialBackend())"
+                             ) from None
+    return packed
+
+
+def install(packed: dict[tuple[str, str], bytes]) -> None:
+    """In a worker: register the factories of :func:`pack` that this process lacks.
+
+    Built-in, plugin and imported entries stay as they are; an entry an
+    earlier :func:`install` put here is replaced when it comes back
+    different (a long-lived Dask worker serving a notebook whose code changed).
+    """
+    for (kind, name), data in packed.items():
+        registry = REGISTRIES[kind]
+        key = (kind, name)
+        if _installed.get(key) == data or (name in registry and key not in _installed):
+            continue
+        # Unpickling may import the factory's module, which registers it itself.
+        registry._factories[name] = pickle.loads(data)
+        _installed[key] = data

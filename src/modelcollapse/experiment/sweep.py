@@ -16,7 +16,7 @@ from modelcollapse.experiment.schema import Component, ConfigError, Experiment, 
 from modelcollapse.filters import SyntheticDetector
 from modelcollapse.models.checkpoints import SAVES, saves
 
-__all__ = ["Point", "build_chain", "expand", "point_at", "sweep_grid"]
+__all__ = ["Point", "build_chain", "components_used", "expand", "point_at", "sweep_grid"]
 
 MAX_POINTS = 10_000
 """Most sweep points one experiment may have."""
@@ -129,10 +129,31 @@ def _point(experiment: Experiment, index: int, values: dict[str, Any], source: s
     except ConfigError as error:
         raise ConfigError(f"{source}: {error}") from None
     where = source if not values else f"{source}: sweep point " + ", ".join(
-        f"{k}={v}" for k, v in values.items())
+        f"{k}={column_value(v)}" for k, v in values.items())
     point_experiment = parse_experiment(data, source=where)
     build_chain(point_experiment, where)
     return Point(index, values, point_experiment)
+
+
+def components_used(experiment: Experiment) -> set[tuple[str, str]]:
+    """The ``(kind, name)`` registry entries that some sweep point of ``experiment`` names.
+
+    Read from the configuration alone, without building any chain; the
+    default metrics of a model are the model's own business and not listed.
+    """
+    used = set()
+    for values in _grid(experiment, "experiment"):
+        data = experiment.model_dump(mode="json")
+        data["sweep"] = {}
+        for key, value in values.items():
+            _set(data, key, value)
+        point = parse_experiment(data)
+        used |= {("world", point.world.name), ("model", point.model.name),
+                 ("policy", point.policy.name)}
+        used |= {("filter", spec.name) for spec in point.filters}
+        used |= {("metric", spec if isinstance(spec, str) else spec.name)
+                 for spec in point.metrics or ()}
+    return used
 
 
 def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
