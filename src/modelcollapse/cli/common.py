@@ -11,12 +11,24 @@ from rich.markup import escape
 
 from modelcollapse.errors import UsageError
 
-__all__ = ["MAX_MESSAGE", "errors", "handle_errors", "one_line"]
+__all__ = ["MAX_MESSAGE", "SET_HELP", "errors", "handle_errors", "one_line", "print_notes"]
 
 errors = Console(stderr=True)
 
 MAX_MESSAGE = 300
 """Longest error line printed, prefix included: a message that repeats a huge input is cut."""
+
+
+SET_HELP = ("Override a key: --set replicates=50 (repeatable). On a swept key it replaces the "
+            "sweep; inside a swept table it applies to every value; sweep keys with dots are "
+            "quoted: --set 'sweep.\"model.top_k\"=[0, 5]'.")
+"""Help of every command's ``--set`` option."""
+
+
+def print_notes(notes: list[str]) -> None:
+    """Print what the overrides did to the sweep, one ``note:`` line each, on stderr."""
+    for note in notes:
+        errors.print(f"note: {escape(one_line(note))}", highlight=False, soft_wrap=True)
 
 
 def one_line(message: str, limit: int = MAX_MESSAGE) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from modelcollapse.cli.common import errors, handle_errors
+from modelcollapse.cli.common import SET_HELP, errors, handle_errors, print_notes
 from modelcollapse.errors import UsageError
 
 
@@ -15,7 +15,7 @@ from modelcollapse.errors import UsageError
 def run(
     experiment: Annotated[Path, typer.Argument(help="Experiment TOML file.")],
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override a key: --set replicates=50 (repeatable).")] = None,
+        "--set", help=SET_HELP)] = None,
     out: Annotated[Path, typer.Option(help="Parent folder of run directories.")] = Path("runs"),
     workers: Annotated[int | None, typer.Option(
         help="Local worker processes (default: the number of cores).")] = None,
@@ -46,7 +46,10 @@ def run(
         raise UsageError(f"--device {device!r}: choose cpu, cuda or auto")
     overrides = [*(set_ or []), *([f"model.device={device}"] if device else []),
                  *(["keep_weights=true"] if keep_weights else [])]
-    config = load_experiment(experiment, overrides)
+    notes = []
+    config = load_experiment(experiment, overrides, notes)
+    if not quiet:
+        print_notes(notes)
     _, units = plan(config, str(experiment))  # validate before starting any worker
     backend = make_backend(workers, dask_local, scheduler, n_units=len(units))
     summary = run_experiment(config, out, backend=backend, quiet=quiet, source=str(experiment))

@@ -8,20 +8,22 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from modelcollapse.cli.common import handle_errors
+from modelcollapse.cli.common import SET_HELP, handle_errors, print_notes
 
 
 @handle_errors
 def validate(
     experiment: Annotated[Path, typer.Argument(help="Experiment TOML file.")],
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override a key: --set replicates=50 (repeatable).")] = None,
+        "--set", help=SET_HELP)] = None,
 ) -> None:
     """Check EXPERIMENT: keys, types, values, registry names and every sweep point."""
     from modelcollapse.experiment.schema import load_experiment
     from modelcollapse.experiment.units import plan
 
-    config = load_experiment(experiment, set_ or [])
+    notes = []
+    config = load_experiment(experiment, set_ or [], notes)
+    print_notes(notes)
     points, units = plan(config, str(experiment))
     work = len(points) * config.replicates * config.generations
     Console().print(f"{experiment}: valid — {len(points)} sweep point(s), {len(units)} unit(s) "

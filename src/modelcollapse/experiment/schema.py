@@ -253,39 +253,154 @@ def _literal(text: str) -> Any:
         return text
 
 
-def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
+def apply_override(data: dict[str, Any], assignment: str,
+                   notes: list[str] | None = None) -> dict[str, Any]:
     """Return a copy of ``data`` with ``key.path=value`` applied.
+
+    The key is a dotted TOML key: a part with dots in it is quoted
+    (``sweep."model.top_k"=[0]``), and ``sweep.model.top_k`` means the same.
+    An override never loses to the sweep: on a swept key it replaces that
+    axis with its one value; inside a swept table it applies to every value
+    of the axis; and a table that gives a key the sweep varies is refused.
+
+    Parameters
+    ----------
+    data : dict
+        An experiment as read from TOML.
+    assignment : str
+        ``key=value``; the value is a TOML literal, anything else a string.
+    notes : list of str, optional
+        Receives one line for each sweep axis the override replaced or
+        reached into, for the command line to print.
 
     Raises
     ------
     ConfigError
-        If the assignment has no ``=`` or walks through a non-table.
+        If the assignment has no ``=``, its key does not parse, it walks
+        through a non-table, or it would be overwritten by the sweep.
     """
     key, sep, text = assignment.partition("=")
-    key = key.strip()
+    key, text = key.strip(), text.strip()
     if not sep or not key:
         raise ConfigError(f"--set {assignment!r}: write it as key=value, e.g. --set replicates=50")
-    data = copy.deepcopy(data)
-    parts = key.split(".")
-    if parts[0] == "sweep":  # sweep keys are dotted themselves: sweep.model.degree=[1, 3]
+    parts = _key_parts(key)
+    if parts[0] == "sweep" and len(parts) > 1:  # sweep keys are dotted themselves
         parts = ["sweep", ".".join(parts[1:])]
-    node = data
+    data = copy.deepcopy(data)
+    value = _literal(text)
+    _assign(data, parts, value, key, top=True)
+    sweep = data.get("sweep")
+    if parts[0] != "sweep" and isinstance(sweep, dict):
+        for note in _meet_sweep(sweep, parts, value, f"{key}={text}"):
+            if notes is not None:
+                notes.append(note)
+    return data
+
+
+def _key_parts(key: str) -> list[str]:
+    """The parts of a dotted key; with quotes in it, read as a TOML key (quotes removed).
+
+    Without quotes the key is split at its dots as it stands, so an odd
+    setting name reaches the registry, whose message names the settings.
+
+    Raises
+    ------
+    ConfigError
+        If a quoted key is not one dotted TOML key.
+    """
+    if '"' not in key and "'" not in key:
+        return key.split(".")
+    node: Any = None
+    if "\n" not in key:
+        try:
+            node = tomllib.loads(f"{key} = 0")
+        except tomllib.TOMLDecodeError:
+            node = None
+    parts = []
+    while isinstance(node, dict) and len(node) == 1:
+        (part, node), = node.items()
+        parts.append(part)
+    if node != 0 or not parts:
+        raise ConfigError(f"--set {key[:60]!r}: not a key; quote a part with dots in it "
+                          'as TOML does: sweep."model.top_k"=[0]')
+    return parts
+
+
+def _assign(node: dict[str, Any], parts: list[str], value: Any, key: str,
+            top: bool = False) -> None:
+    """Set ``node[parts[0]][parts[1]]… = value``, making bare names and labels tables.
+
+    ``top`` marks the experiment's own table, where a missing component
+    starts from its default (e.g. the default model).
+    """
     for depth, part in enumerate(parts[:-1]):
-        if depth == 0 and part not in node and part in Experiment.model_fields:
-            default = Experiment.model_fields[part].default  # e.g. the default model
+        if top and depth == 0 and part not in node and part in Experiment.model_fields:
+            default = Experiment.model_fields[part].default
             if isinstance(default, Component):
                 node[part] = {"name": default.name}
         child = node.setdefault(part, {})
         if isinstance(child, str):  # a bare name or a policy label becomes a table
-            child = node[part] = _policy(child) if part == "policy" else {"name": child}
+            child = node[part] = _as_table(child, policy=top and depth == 0 and part == "policy")
         if not isinstance(child, dict):
             raise ConfigError(f"--set {key}: {part!r} is not a table")
         node = child
-    node[parts[-1]] = _literal(text.strip())
-    return data
+    node[parts[-1]] = value
 
 
-def load_experiment(path: str | Path, overrides: list[str] = ()) -> Experiment:
+def _as_table(name: str, policy: bool) -> dict[str, Any]:
+    """A component given by name (or policy label) as a table, for a key to go inside."""
+    if not policy:
+        return {"name": name}
+    try:
+        return _policy(name)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _given_table(parts: list[str], value: Any) -> dict[str, Any]:
+    """The settings an override of a whole component gives (none for other overrides)."""
+    if parts in (["world"], ["model"], ["policy"]) and isinstance(value, str):
+        return _as_table(value, policy=parts == ["policy"])
+    return value if isinstance(value, dict) else {}
+
+
+def _meet_sweep(sweep: dict[str, Any], parts: list[str], value: Any,
+                assignment: str) -> list[str]:
+    """Make the override at ``parts`` hold at every sweep point; a line per axis it touched.
+
+    Sweep keys are ``head`` or ``head.rest``, so they compare with the
+    override's parts as one or two parts.
+    """
+    notes = []
+    for swept in list(sweep):
+        head, _, rest = swept.partition(".")
+        axis = [head, rest] if rest else [head]
+        values = sweep[swept]
+        count = f"{len(values)} swept values" if isinstance(values, list) else "swept value"
+        if parts == axis:
+            del sweep[swept]
+            notes.append(f"{assignment} replaces the {count} of {swept}")
+        elif parts[:len(axis)] == axis:
+            tables = []
+            for item in values if isinstance(values, list) else [values]:
+                if isinstance(item, str) and not rest:
+                    item = _as_table(item, policy=head == "policy")
+                if not isinstance(item, dict):
+                    raise ConfigError(f"--set {assignment}: the sweep gives {swept} values that "
+                                      f"are not tables; set sweep.{swept} instead")
+                _assign(item, parts[len(axis):], value, assignment)
+                tables.append(item)
+            sweep[swept] = tables if isinstance(values, list) else tables[0]
+            notes.append(f"{assignment} applies to each of the {count} of {swept}")
+        elif axis[:len(parts)] == parts and rest in _given_table(parts, value):
+            raise ConfigError(f"--set {assignment}: the sweep varies {swept}, which would "
+                              f"overwrite the {rest!r} given here; leave it out, or replace "
+                              f"the axis with --set {swept}=VALUE")
+    return notes
+
+
+def load_experiment(path: str | Path, overrides: list[str] = (),
+                    notes: list[str] | None = None) -> Experiment:
     """Read, override and validate an experiment file.
 
     Parameters
@@ -293,7 +408,10 @@ def load_experiment(path: str | Path, overrides: list[str] = ()) -> Experiment:
     path : str or Path
         A TOML file.
     overrides : list of str
-        ``key=value`` assignments applied on top of the file.
+        ``key=value`` assignments applied on top of the file, in order
+        (see :func:`apply_override`).
+    notes : list of str, optional
+        Receives a line for each sweep axis an override replaced or reached into.
 
     Raises
     ------
@@ -314,5 +432,5 @@ def load_experiment(path: str | Path, overrides: list[str] = ()) -> Experiment:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     data.setdefault("name", path.stem)
     for assignment in overrides:
-        data = apply_override(data, assignment)
+        data = apply_override(data, assignment, notes)
     return parse_experiment(data, source=str(path))
