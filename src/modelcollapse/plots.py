@@ -6,12 +6,19 @@ notebook's backend and global state are left alone.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from modelcollapse.intervals import interval_note, mean_interval
+from modelcollapse.labels import number
+from modelcollapse.metrics.display import display
+
 __all__ = [
+    "draw_metric",
+    "line_style",
     "plot_curves",
     "plot_distributions",
     "plot_error_by_policy",
@@ -68,7 +75,9 @@ def plot_post_chain(post, path: Path, generations=(100, 200, 500)) -> Path:
 
 def summarise_errors(frame: pd.DataFrame, by: str = "policy",
                      metric: str = "mse_to_truth") -> pd.DataFrame:
-    """Mean, its standard error and 95% interval, median and 2.5–97.5% quantiles per generation.
+    """Mean, its standard error and 95% Student-t interval, median and 2.5–97.5% quantiles.
+
+    One row per ``by`` value and generation.
 
     Parameters
     ----------
@@ -84,8 +93,8 @@ def summarise_errors(frame: pd.DataFrame, by: str = "policy",
     summary["q975"] = grouped.quantile(0.975)
     summary = summary.reset_index()
     summary["se"] = summary["sd"] / np.sqrt(summary["n"])
-    summary["mean_low"] = summary["mean"] - 1.96 * summary["se"]
-    summary["mean_high"] = summary["mean"] + 1.96 * summary["se"]
+    summary["mean_low"], summary["mean_high"] = mean_interval(summary["mean"], summary["sd"],
+                                                               summary["n"])
     return summary
 
 
@@ -108,7 +117,7 @@ def plot_error_by_policy(summary: pd.DataFrame, path: Path, theory: pd.DataFrame
                         label="2.5-97.5% of replicates")
         ax.plot(g, s["median"], color=colour, ls="--", lw=1, label="median")
         ax.fill_between(g, s["mean_low"], s["mean_high"], color=colour, alpha=0.45)
-        ax.plot(g, s["mean"], color=colour, lw=1.6, label="mean (95% CI)")
+        ax.plot(g, s["mean"], color=colour, lw=1.6, label="mean (95% t-interval)")
         if theory is not None:
             for (name, rows), style in zip(
                     theory[theory[by] == group].groupby("theory", sort=False), ("-", ":"),
@@ -131,76 +140,163 @@ def wants_log_scale(values: np.ndarray) -> bool:
     return bool(len(values)) and values.min() > 0 and values.max() / values.min() > 100
 
 
-def plot_metric(summary: pd.DataFrame, metric: str, path: Path, *, by: str = "label",
+LINE_STYLES = ("-", "--", ":", "-.")
+MARKERS = (None, "o", "s", "^")
+
+
+def line_style(index: int) -> dict:
+    """Colour, dash and marker of line ``index``: distinct for the first 160 lines.
+
+    The ten tab10 colours come first, then each again dashed, dotted and
+    dash-dotted, then all forty again with a marker.
+    """
+    import matplotlib
+
+    colours = matplotlib.colormaps["tab10"].colors
+    return {"color": colours[index % 10], "ls": LINE_STYLES[index // 10 % 4],
+            "marker": MARKERS[index // 40 % 4], "markersize": 3}
+
+
+_WRAP = 45
+"""Characters per line of a panel title or legend entry before it wraps."""
+
+
+def _legend_columns(labels: list[str]) -> int:
+    # A legend no taller than about twenty entries, so it never outgrows the figure.
+    return max(1, -(-len(labels) // 20))
+
+
+def draw_metric(summary: pd.DataFrame, metric: str, *, ax=None, by: str = "label",
                 facet: str | None = None, band: str = "ci", theory: pd.DataFrame | None = None,
-                log: bool | None = None, title: str | None = None) -> Path:
-    """One metric across generations: a line per group, a band, and theory where given.
+                log: bool | None = None, title: str | None = None, legend_title: str | None = None):
+    """Draw one metric across generations and return the matplotlib ``Figure``.
+
+    A line per group with its band, one style per group across panels, theory
+    in black where given, integer generation ticks, the axis named and
+    unit-labelled from :mod:`modelcollapse.metrics.display`, the legend
+    outside the axes.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        Rows ``metric, generation, mean, se, median, q025, q975`` and the ``by`` column.
+        Rows ``metric, generation, n, mean, sd, median, q025, q975`` and the
+        ``by`` (and ``facet``) column.
     metric : str
-    path : Path or file-like
-        Output; a path's suffix picks the format (png, svg, pdf).
+    ax : matplotlib.axes.Axes or None
+        Draw into this axes (one panel: ``facet`` must be None); ``None``
+        makes a new figure.
     by : str, default "label"
-        Column naming the groups (one line each, one colour each across panels).
+        Column naming the groups (one line each).
     facet : str or None
         Column splitting the groups into side-by-side panels with a shared y axis.
     band : {"ci", "quantiles"}, default "ci"
-        95% confidence band of the mean, or the 2.5–97.5% quantiles over
-        replicates drawn around the median.
+        The 95% Student-t interval of the mean (none for one replicate), or the
+        2.5–97.5% quantiles over replicates around the median. Either is computed
+        within one group, never across groups.
     theory : pandas.DataFrame or None
         Rows ``<by>, [<facet>,] generation, value, theory`` overlaid in black:
         solid for the exact prediction, dotted for approximations.
     log : bool or None
         Log y axis; ``None`` decides from the data (:func:`wants_log_scale`).
     title : str or None
+        Replaces the title made from the metric's display name.
+    legend_title : str or None
+        Heading of the legend (the swept key the lines stand for).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+
+    if ax is not None and facet is not None:
+        raise ValueError("ax= draws one panel; leave facet=None or let draw_metric make "
+                         "the figure")
+    shown = display(metric)
     rows = summary[summary["metric"] == metric]
-    centre = "mean" if band == "ci" else "median"
-    low, high = ("mean_low", "mean_high") if band == "ci" else ("q025", "q975")
-    rows = rows.assign(mean_low=rows["mean"] - 1.96 * rows["se"],
-                       mean_high=rows["mean"] + 1.96 * rows["se"])
+    low, high = mean_interval(rows["mean"], rows["sd"], rows["n"])
+    rows = rows.assign(mean_low=low, mean_high=high)
+    centre, low, high = (("mean", "mean_low", "mean_high") if band == "ci"
+                         else ("median", "q025", "q975"))
     panels = [None] if facet is None else list(dict.fromkeys(rows[facet]))
     groups = list(dict.fromkeys(rows[by]))
-    colours = _colours("tab10").colors
-    colour_of = {group: colours[i % len(colours)] for i, group in enumerate(groups)}
-    ncols = 2 if len(panels) == 4 else min(3, len(panels))
-    nrows = -(-len(panels) // ncols)
-    fig, axes = _figure(nrows, ncols, figsize=(max(6.4, 3.6 * ncols), 3.3 * nrows + 0.5),
-                        sharey=True, squeeze=False)
-    for ax in axes.flat[len(panels):]:
-        ax.set_visible(False)
+    style_of = {group: line_style(i) for i, group in enumerate(groups)}
+    labels = [str(g) for g in groups]
+    if ax is None:
+        ncols = 2 if len(panels) == 4 else min(3, len(panels))
+        nrows = -(-len(panels) // ncols)
+        longest = max((len(label) for label in labels), default=0)
+        legend_width = _legend_columns(labels) * (0.7 + 0.062 * min(longest, _WRAP))
+        fig = Figure(figsize=(max(5.0, 3.6 * ncols) + legend_width, 3.1 * nrows + 0.7),
+                     layout="constrained")
+        axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
+        for extra in axes[len(panels):]:
+            extra.set_visible(False)
+    else:
+        fig, axes = ax.figure, np.array([ax])
     use_log = log if log is not None else wants_log_scale(rows[centre])
-    labelled = set()
-    for ax, panel in zip(axes.flat, panels, strict=False):
+    handles = {}
+    for panel_ax, panel in zip(axes, panels, strict=False):
         part = rows if panel is None else rows[rows[facet] == panel]
         for group, line in part.groupby(by, sort=False):
-            colour = colour_of[group]
-            ax.fill_between(line["generation"], line[low], line[high], color=colour,
-                            alpha=0.2, linewidth=0)
-            ax.plot(line["generation"], line[centre], color=colour, lw=1.5,
-                    label=None if group in labelled else str(group))
-            labelled.add(group)
+            style = style_of[group]
+            panel_ax.fill_between(line["generation"], line[low], line[high],
+                                  color=style["color"], alpha=0.18, linewidth=0)
+            (handle,) = panel_ax.plot(line["generation"], line[centre], lw=1.5, **style)
+            handles.setdefault(str(group), handle)
         if theory is not None and len(theory):
             lines = theory if panel is None else theory[theory[facet] == panel]
             for (_, name), line in lines.groupby([by, "theory"], sort=False):
-                key = f"theory ({name})"
-                ax.plot(line["generation"], line["value"], color="black",
-                        ls="-" if name == "exact" else ":", lw=0.9,
-                        label=None if key in labelled else key)
-                labelled.add(key)
+                (handle,) = panel_ax.plot(line["generation"], line["value"], color="black",
+                                          ls="-" if name == "exact" else ":", lw=0.9)
+                handles.setdefault(f"theory ({name})", handle)
         if use_log:
-            ax.set_yscale("log")
-        ax.set(xlabel="generation", title=str(panel) if panel is not None else "")
-    what = "mean (95% CI)" if band == "ci" else "median (2.5-97.5% of replicates)"
-    for row in axes:
-        row[0].set_ylabel(metric)
-    fig.suptitle(title or f"{metric}: {what}", fontsize=11)
-    fig.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
-    fig.tight_layout()
-    return _save(fig, path)
+            panel_ax.set_yscale("log")
+            # Plain tick labels: mathtext ones would print as raw TeX when figure texts are
+            # drawn literally (report.literal_text).
+            panel_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v, trim=True)))
+            panel_ax.yaxis.set_minor_formatter(NullFormatter())
+        panel_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        panel_ax.set(xlabel="generation")
+        if panel is not None:
+            panel_ax.set_title(textwrap.fill(str(panel), _WRAP - 5), fontsize=9)
+        panel_ax.tick_params(labelleft=True)
+    for panel_ax in axes[:len(panels)]:
+        panel_ax.set_ylabel(shown.axis_label() if panel_ax.get_subplotspec() is None
+                            or panel_ax.get_subplotspec().is_first_col() else "")
+    if band == "ci":
+        what = f"mean; {interval_note(rows['n'])}"
+    else:
+        what = "median and 2.5\u201397.5% of replicates"
+    heading = title or f"{shown.title}: {what}"
+    names = [textwrap.fill(name, _WRAP) for name in handles]
+    if ax is None:
+        fig.suptitle(heading, fontsize=11)
+        fig.legend(handles.values(), names, loc="outside right center", fontsize=8,
+                   frameon=False, ncols=_legend_columns(list(handles)), title=legend_title,
+                   title_fontsize=8)
+    else:
+        ax.set_title(heading, fontsize=10)
+        ax.legend(handles.values(), names, loc="upper left", bbox_to_anchor=(1.02, 1),
+                  borderaxespad=0, fontsize=8, frameon=False, title=legend_title,
+                  ncols=_legend_columns(list(handles)))
+    return fig
+
+
+def plot_metric(summary: pd.DataFrame, metric: str, path: Path, **kwargs) -> Path:
+    """Draw one metric across generations (:func:`draw_metric`) into a file.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+    metric : str
+    path : Path or file-like
+        Output; a path's suffix picks the format (png, svg, pdf).
+    **kwargs
+        As for :func:`draw_metric`, but ``ax``.
+    """
+    return _save(draw_metric(summary, metric, **kwargs), path)
 
 
 def plot_curves(grid: np.ndarray, truth: np.ndarray, curves: dict[int, np.ndarray], path: Path,

@@ -16,11 +16,15 @@ FORMATS = (".png", ".svg", ".pdf")
 @handle_errors
 def plot(
     run: Annotated[Path, typer.Argument(help="Run directory.")],
-    metric: Annotated[str, typer.Option(help="Metric to draw.")] = "mse_to_truth",
+    metric: Annotated[str | None, typer.Option(
+        help="Metric to draw (default: the family's headline, e.g. held_out_perplexity for "
+             "language models).")] = None,
     by: Annotated[str | None, typer.Option(
-        help="A swept key: one line per value, pooling the others.")] = None,
+        help="A swept key: one line per value, one panel per value of the other swept keys.")
+    ] = None,
     band: Annotated[str, typer.Option(
-        help="ci: 95% band of the mean; quantiles: 2.5-97.5% of replicates.")] = "ci",
+        help="ci: 95% Student-t interval of the mean; quantiles: 2.5-97.5% of replicates.")
+    ] = "ci",
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Figure file: .png, .svg or .pdf.")] = None,
     phase: Annotated[bool, typer.Option(
@@ -30,8 +34,9 @@ def plot(
         help="With --phase: the generation compared (default: the last).")] = None,
 ) -> None:
     """Draw METRIC of RUN across generations: mean and band per sweep point, theory where known."""
-    from modelcollapse.report import plot_run
+    from modelcollapse.report import RunView, plot_run
 
+    metric = metric or RunView(run).headline
     output = output or Path(f"{run.name}-{metric}.png")
     if output.suffix.lower() not in FORMATS:
         raise UsageError(f"-o {output}: use a .png, .svg or .pdf file name")

@@ -16,7 +16,8 @@ def report(
     runs: Annotated[list[Path], typer.Argument(help="Run directory (several with --compare).")],
     compare: Annotated[bool, typer.Option(help="Put several runs side by side.")] = False,
     band: Annotated[str, typer.Option(
-        help="ci: 95% band of the mean; quantiles: 2.5-97.5% of replicates.")] = "ci",
+        help="ci: 95% Student-t interval of the mean; quantiles: 2.5-97.5% of replicates.")
+    ] = "ci",
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="HTML file to write.")] = None,
 ) -> None:

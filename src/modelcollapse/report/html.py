@@ -1,4 +1,10 @@
-"""The self-contained HTML report: every figure inline, every text escaped, no network."""
+"""The self-contained HTML report: every figure inline, every text escaped, no network.
+
+A report leads with the answer: the title, one sentence on what was run (and
+where it departs from its experiment file), the headline figure, the other
+figures, then compact tables, and last the kept artifacts, configuration and
+provenance folded away.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,16 @@ import base64
 import io
 import json
 from html import escape
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from modelcollapse.experiment.runner import load
-from modelcollapse.experiment.sweep import build_chain
+from modelcollapse.experiment.schema import ConfigError, load_experiment
+from modelcollapse.intervals import interval_note, mean_interval
+from modelcollapse.labels import estimate, number, value_label
+from modelcollapse.metrics.display import display
 from modelcollapse.plots import plot_curves, plot_metric
 from modelcollapse.report.keepsakes import artifact_section
 from modelcollapse.report.phase import is_phase_run, plot_phase_diagram
@@ -30,21 +40,31 @@ h1 { font-size: 1.7rem; margin: 0 0 .3rem; } h2 { font-size: 1.25rem; margin-top
 border-bottom: 1px solid var(--rule); padding-bottom: .2rem; } h3 { font-size: 1.05rem; }
 p.lead { font-size: 1.05rem; } .muted { color: var(--muted); }
 .warning { background: #fff4e0; border-left: 4px solid #e39b1b; padding: .6rem .8rem; }
-.ok { background: #eef7ee; border-left: 4px solid #3c9a48; padding: .6rem .8rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .9rem; }
-th, td { border-bottom: 1px solid var(--rule); padding: .25rem .6rem; text-align: right; }
+caption { text-align: left; caption-side: top; padding-bottom: .3rem; }
+th, td { border-bottom: 1px solid var(--rule); padding: .25rem .6rem; text-align: right;
+         overflow-wrap: anywhere; }
 th:first-child, td:first-child, td.text { text-align: left; }
-figure { margin: 1rem 0; break-inside: avoid; } figure img { max-width: 100%; height: auto; }
+td .note { color: var(--muted); font-size: .8rem; }
+figure { margin: 1rem 0; break-inside: avoid; min-width: 0; }
+figure img { max-width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: .88rem; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr));
+           gap: 0 1.2rem; }
 .gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
            gap: .8rem; }
 .runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 1.5rem; }
+.runs > div, .gallery > *, .keepsakes > div { min-width: 0; }
 pre { background: #f5f7fa; padding: .7rem; overflow-x: auto; font-size: .8rem; }
 .keepsakes { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr));
              gap: .8rem; } .keepsakes pre { max-height: 22rem; white-space: pre-wrap; }
+.keepsakes table { table-layout: fixed; width: 100%; font-size: .8rem; }
 img.pixels { width: 100%; image-rendering: pixelated; } h4 { margin: .4rem 0; font-size: .9rem; }
 mark { background: #ffd8a8; border-bottom: 2px solid #e8590c; }
+details { margin: 1rem 0; border-top: 1px solid var(--rule); padding-top: .4rem; }
+summary { cursor: pointer; font-weight: 600; }
 @media print { body { max-width: none; padding: 0; font-size: 11pt; }
+               .figures { grid-template-columns: 1fr; }
                h2 { break-after: avoid; } pre { white-space: pre-wrap; } }
 """
 
@@ -53,44 +73,87 @@ def _e(value) -> str:
     return escape(str(value), quote=True)
 
 
-def _png(draw, *args, **kwargs) -> str:
+def _png(draw, *args, alt: str = "figure", **kwargs) -> str:
     """Run a plotting function into memory and return an ``<img>`` with a data URI."""
     buffer = io.BytesIO()
     draw(*args, buffer, **kwargs)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="figure" src="data:image/png;base64,{data}">'
+    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _fmt(value: float) -> str:
-    return "&ndash;" if value is None or not np.isfinite(value) else f"{value:.4g}"
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one}" if count == 1 else f"{count:,} {many or one + 's'}"
+
+
+# --- What was run -----------------------------------------------------------------------------
+
+def _overrides(view: RunView) -> tuple[str, list[tuple[str, str, str]]] | None:
+    """The settings of this run that differ from its experiment file as the file reads now.
+
+    Returns ``(file, [(key, run value, file value), …])``, or None when the run
+    names no readable, valid file.
+    """
+    source = view.record.get("source")
+    if not source or not Path(source).is_file():
+        return None
+    try:
+        original = load_experiment(source).model_dump(mode="json")
+    except ConfigError:
+        return None
+    ran = view.experiment.model_dump(mode="json")
+
+    def flat(config: dict) -> dict:
+        sweep = config.pop("sweep", {}) or {}
+        config.pop("description", None)
+        return {**config, **{f"sweep.{key}": value for key, value in sweep.items()}}
+
+    ran, original = flat(ran), flat(original)
+    return source, [(key, value_label(ran.get(key, "none")),
+                     value_label(original.get(key, "none")))
+                    for key in dict.fromkeys([*ran, *original])
+                    if ran.get(key) != original.get(key)]
 
 
 def _what_was_run(view: RunView) -> str:
     e = view.experiment
-    sweep = "; ".join(
-        f"{_e(k)} ∈ {{{', '.join(_e(v) for v in (vs if isinstance(vs, list) else [vs]))}}}"
-        for k, vs in e.sweep.items())
-    swept = {key.split(".")[0] for key in e.sweep}
+    swept = {key.split(".")[0] for key in view.varying}
 
     def shown(key: str, value) -> str:
         return "<i>(swept)</i>" if key in swept else f"<b>{_e(value)}</b>"
 
-    text = (f"{e.replicates:,} independent chains per sweep point: a "
-            f"{shown('model', e.model.label())} model fitted to {shown('samples', e.samples)} "
-            f"samples per generation from the {shown('world', e.world.label())} world for "
-            f"{shown('generations', e.generations)} generations, each generation trained "
-            f"under the {shown('policy', e.policy.label())} data policy (generation 1 on real "
-            f"data only). Root seed {shown('seed', e.seed)}.")
-    if sweep:
-        text += f" Swept: {sweep} ({len(view.points)} points)."
+    values = view.swept_values()
+    chains = "One chain" if e.replicates == 1 else f"{e.replicates:,} replicate chains"
+    where = "" if not values else f" per sweep point ({len(view.points):,} points)"
+    text = (f"{chains}{where}: a {shown('model', value_label(e.model))} model fitted to "
+            f"{shown('samples', e.samples)} samples per generation from the "
+            f"{shown('world', value_label(e.world))} world for "
+            f"{shown('generations', _plural(e.generations, 'generation'))} under the "
+            f"{shown('policy', value_label(e.policy))} data policy (generation 1 on real data "
+            f"only), root seed {shown('seed', e.seed)}.")
+    if values:
+        text += " Swept: " + "; ".join(
+            f"{_e(key)} ∈ {{{', '.join(_e(v) for v in vs)}}}" for key, vs in values.items()) + "."
+    changes = _overrides(view)
+    if changes and changes[1]:
+        listed = "; ".join(f"{_e(key)} {_e(ran)} (the file: {_e(file)})"
+                           for key, ran, file in changes[1])
+        text += f" Settings that differ from {_e(changes[0])}: {listed}."
     return f'<p class="lead">{text}</p>'
+
+
+def _description(view: RunView) -> str:
+    description = view.experiment.description
+    if not description:
+        return ""
+    return f"<p class='muted'>The experiment file says: “{_e(description)}”</p>"
 
 
 def _completeness(view: RunView) -> str:
     status = view.status
     total = len(status.done) + len(status.pending) + len(status.broken)
     if view.complete:
-        return f'<p class="ok">Complete: all {total} units finished.</p>'
+        finished = "the 1 unit finished" if total == 1 else f"all {total:,} units finished"
+        return f'<p class="muted">Complete: {finished}.</p>'
     missing = [u.id for u in status.pending + status.broken]
     shown = ", ".join(_e(m) for m in missing[:10]) + (" …" if len(missing) > 10 else "")
     return (f'<p class="warning">Incomplete: {len(status.done)} of {total} units finished; '
@@ -98,49 +161,29 @@ def _completeness(view: RunView) -> str:
             "<code>modelcollapse run</code> command again to finish.</p>")
 
 
-def _key_numbers(view: RunView, metric: str) -> str:
-    rows = view.summary[view.summary["metric"] == metric]
-    last = int(rows["generation"].max())
-    marks = sorted({1, max(1, last // 10), max(1, last // 2), last})
-    header = "".join(f"<th>gen {g}</th>" for g in marks)
-    body = []
-    for label, part in rows.groupby("label", sort=False):
-        part = part.set_index("generation")
-        cells = "".join(
-            f"<td>{_fmt(part.at[g, 'mean'])} ± {_fmt(part.at[g, 'se'])}<br>"
-            f"<span class='muted'>median {_fmt(part.at[g, 'median'])}</span></td>"
-            if g in part.index else "<td>&ndash;</td>" for g in marks)
-        body.append(f"<tr><td>{_e(label)}</td>{cells}</tr>")
-    return (f"<table><caption class='muted'>{_e(metric)}: mean ± standard error over "
-            f"replicates, and the median</caption><tr><th>point</th>{header}</tr>"
-            f"{''.join(body)}</table>")
+# --- Figures ----------------------------------------------------------------------------------
+
+def _band_words(band: str, counts) -> str:
+    if band == "ci":
+        return f"the line is the mean over replicates, the band its {interval_note(counts)}"
+    return "the line is the median over replicates, the band holds 2.5\u201397.5% of them"
 
 
-def _metric_figures(view: RunView, band: str) -> str:
-    parts = []
-    facets = view.facets()
-    summary = view.summary
-    if facets is not None:
-        summary = summary.assign(panel=summary["point"].map(facets[0]),
-                                 label=summary["point"].map(facets[1]))
-    for metric in view.metrics:
-        theory, notes = theory_with_notes(view, metric)
-        theory = theory.assign(label=theory["point"].map(view.points))
-        if facets is not None:
-            theory = theory.assign(panel=theory["point"].map(facets[0]),
-                                   label=theory["point"].map(facets[1]))
-        image = _png(plot_metric, summary, metric, theory=theory, band=band,
-                     facet=None if facets is None else "panel")
-        note = " The black lines are the closed-form prediction (see SCIENCE.md)." if len(
-            theory) else ""
-        note += "".join(f" Point {_e(view.points[index])}: {_e(why)}."
-                        for index, why in notes.items())
-        shaded = ("95% confidence band of the mean" if band == "ci"
-                  else "2.5&ndash;97.5% of replicates")
-        parts.append(f"<figure id='metric-{_e(metric)}'>{image}<figcaption>{_e(metric)} per "
-                     f"generation, one line per sweep point; shaded: {shaded}.{note}"
-                     "</figcaption></figure>")
-    return "".join(parts)
+def _metric_figure(view: RunView, metric: str, band: str, layout) -> str:
+    theory, notes = theory_with_notes(view, metric)
+    summary = layout.assign(view.summary)
+    theory = layout.assign(theory)
+    image = _png(plot_metric, summary, metric, theory=theory, band=band,
+                 facet="panel" if layout.faceted else None, legend_title=layout.legend_title,
+                 alt=display(metric).name)
+    shown = display(metric)
+    counts = view.summary.loc[view.summary["metric"] == metric, "n"]
+    note = (" Black lines: the closed-form prediction (docs/science.md)."
+            if len(theory) else "")
+    note += "".join(f" Point {_e(view.points[index])}: {_e(why)}."
+                    for index, why in notes.items())
+    return (f"<figure id='metric-{_e(metric)}'>{image}<figcaption>{_e(shown.describe())} per "
+            f"generation; {_e(_band_words(band, counts))}.{note}</figcaption></figure>")
 
 
 def _regression_gallery(view: RunView) -> str:
@@ -150,7 +193,7 @@ def _regression_gallery(view: RunView) -> str:
     panels = []
     for index, label in view.points.items():
         experiment = view.point_experiment(index)
-        world = build_chain(experiment).world
+        world = view.chain(index).world
         if not isinstance(world, RegressionWorld) or experiment.generations == 0:
             continue
         G = experiment.generations
@@ -164,7 +207,7 @@ def _regression_gallery(view: RunView) -> str:
         powers = world.grid[:, None] ** np.arange(coefficients.shape[1])
         curves = {int(g): powers @ c.to_numpy() for g, c in coefficients.iterrows()}
         image = _png(plot_curves, world.grid, world.true_function(world.grid), curves,
-                     title=f"replicate 0: {label}")
+                     title=f"replicate 0: {label}", alt=f"fitted curves, {label}")
         panels.append(f"<figure>{image}<figcaption>{_e(label)}</figcaption></figure>")
     if not panels:
         return ""
@@ -172,24 +215,66 @@ def _regression_gallery(view: RunView) -> str:
             f"G/4, G/2 and G against the truth.</p><div class='gallery'>{''.join(panels)}</div>")
 
 
-def _phase_section(view: RunView, metric: str) -> str:
+def _phase_figure(view: RunView, metric: str) -> str:
     """The staleness phase diagram, for runs that sweep drift against web-scrape shares."""
     if not {"world.drift", "policy"} <= set(view.experiment.sweep):
         return ""
     frame = load(view.path)
     if not is_phase_run(frame):
         return ""
-    image = _png(plot_phase_diagram, frame, metric=metric)
-    return ("<h2>Which option wins where</h2><figure>"
-            f"{image}<figcaption>Left: the option with the lowest mean {_e(metric)} at the last "
-            "generation, per drift rate and model-written share of the scrape (hatched: a lead "
-            "under two standard errors). Right: each option's error against the drift rate."
-            "</figcaption></figure>")
+    image = _png(plot_phase_diagram, frame, metric=metric, alt="phase diagram")
+    return (f"<figure id='phase'>{image}<figcaption>Which option wins where. Left: the option "
+            f"with the lowest mean {_e(display(metric).name)} at the last generation, per drift "
+            "rate and model-written share of the scrape (hatched: a lead under two standard "
+            "errors). Right: each option's error against the drift rate.</figcaption></figure>")
 
+
+# --- Tables -----------------------------------------------------------------------------------
+
+def _table(view: RunView, metric: str, band: str) -> str:
+    """A compact table of ``metric`` at generations 1, G/2 and G: one row per sweep point."""
+    rows = view.summary[view.summary["metric"] == metric]
+    low, high = mean_interval(rows["mean"], rows["sd"], rows["n"])
+    rows = rows.assign(half=(high - low) / 2)
+    last = int(rows["generation"].max())
+    marks = sorted({int(rows["generation"].min()), max(1, last // 2), last})
+    header = "".join(f"<th>generation {g}</th>" for g in marks)
+
+    def cell(row) -> str:
+        if band == "quantiles":
+            return (f"{_e(number(row['median']))} <span class='note'>({_e(number(row['q025']))}"
+                    f" to {_e(number(row['q975']))})</span>")
+        if row["n"] < 2:
+            return f"{_e(number(row['mean']))} <span class='note'>n = 1: no band</span>"
+        return _e(estimate(row["mean"], row["half"]))
+
+    body = []
+    for point, part in rows.groupby("point", sort=True):
+        part = part.set_index("generation")
+        cells = "".join(f"<td>{cell(part.loc[g])}</td>" if g in part.index else "<td>\u2013</td>"
+                        for g in marks)
+        body.append(f"<tr><td class='text'>{_e(view.points[point])}</td>{cells}</tr>")
+    what = ("median (2.5\u201397.5% of replicates)" if band == "quantiles"
+            else f"mean ± half-width of the {interval_note(rows['n'])}")
+    return (f"<table><caption>{_e(display(metric).describe())}: {_e(what)}</caption>"
+            f"<tr><th>sweep point</th>{header}</tr>{''.join(body)}</table>")
+
+
+def _tables(view: RunView, band: str) -> str:
+    headline, *others = [m for m in view.metrics if not m.startswith("coef_")] or view.metrics
+    folded = ""
+    if others:
+        folded = (f"<details><summary>Tables of the other {_plural(len(others), 'metric')}"
+                  f"</summary>{''.join(_table(view, m, band) for m in others)}</details>")
+    return f"<h2>Numbers</h2>{_table(view, headline, band)}{folded}"
+
+
+# --- Folded away ------------------------------------------------------------------------------
 
 def _provenance(view: RunView) -> str:
     record = view.record
-    rows = [("experiment", view.name), ("run directory", str(view.path)),
+    rows = [("experiment", view.name), ("experiment file", record.get("source") or "—"),
+            ("run directory", str(view.path)),
             ("config hash", record.get("config_hash", "")), ("seed", view.experiment.seed),
             ("started", record.get("started")), ("finished", record.get("finished") or "—"),
             ("resumed", ", ".join(record.get("resumed", [])) or "—"),
@@ -199,36 +284,42 @@ def _provenance(view: RunView) -> str:
     body = "".join(f"<tr><td>{_e(k)}</td><td class='text'>{_e(v)}</td></tr>"
                    for k, v in rows)
     config = json.dumps(record.get("config", {}), indent=2, sort_keys=True)
-    return (f"<h2>Provenance</h2><table>{body}</table><h3>Resolved configuration</h3>"
-            f"<pre>{_e(config)}</pre>")
+    return (f"<details><summary>Configuration</summary><pre>{_e(config)}</pre></details>"
+            f"<details><summary>Provenance</summary><table>{body}</table></details>")
 
 
 def _run_section(view: RunView, band: str) -> str:
-    headline = [m for m in view.metrics if not m.startswith("coef_")] or view.metrics
-    description = view.experiment.description or "(no description)"
-    return (f"<h1>{_e(view.name)}</h1><p class='lead'>{_e(description)}</p>"
-            f"{_completeness(view)}<h2>What was run</h2>{_what_was_run(view)}"
-            f"<h2>Key numbers</h2>{''.join(_key_numbers(view, m) for m in headline)}"
-            f"{_phase_section(view, headline[0])}"
-            f"<h2>Metrics by generation</h2>{_metric_figures(view, band)}"
-            f"{_regression_gallery(view)}{artifact_section(view)}{_provenance(view)}")
+    layout = view.layout()
+    headline, *others = view.metrics
+    figures = "".join(_metric_figure(view, m, band, layout) for m in others)
+    other = f"<h2>Other metrics</h2><div class='figures'>{figures}</div>" if others else ""
+    return (f"<h1>{_e(view.name)}</h1>{_what_was_run(view)}{_description(view)}"
+            f"{_completeness(view)}<h2>{_e(display(headline).title)}</h2>"
+            f"{_metric_figure(view, headline, band, layout)}{_phase_figure(view, headline)}"
+            f"{other}{_regression_gallery(view)}{_tables(view, band)}"
+            f"{artifact_section(view)}{_provenance(view)}")
 
 
 def _comparison(views: list[RunView], band: str) -> str:
-    shared = [m for m in views[0].metrics if all(m in v.metrics for v in views[1:])]
+    first = views[0].metrics
+    shared = [m for m in first if all(m in v.metrics for v in views[1:])]
     figures = []
     for metric in shared:
         combined = pd.concat([v.summary.assign(label=v.name + ": " + v.summary["label"])
                               for v in views], ignore_index=True)
-        image = _png(plot_metric, combined, metric, band=band,
-                     title=f"{metric}: all runs compared")
-        figures.append(f"<figure>{image}<figcaption>{_e(metric)} in every run."
-                       "</figcaption></figure>")
-    columns = "".join(
-        f"<div><h3>{_e(v.name)}</h3><p>{_e(v.experiment.description)}</p>"
-        f"{_what_was_run(v)}{_completeness(v)}</div>" for v in views)
-    return (f"<h1>Comparison of {len(views)} runs</h1><div class='runs'>{columns}</div>"
-            f"<h2>Shared metrics</h2>{''.join(figures) or '<p>No metric is in every run.</p>'}")
+        shown = display(metric)
+        image = _png(plot_metric, combined, metric, band=band, alt=shown.name,
+                     title=f"{shown.title}: all runs compared")
+        counts = combined.loc[combined["metric"] == metric, "n"]
+        figures.append(f"<figure>{image}<figcaption>{_e(shown.describe())} in every run; "
+                       f"{_e(_band_words(band, counts))}.</figcaption></figure>")
+    columns = "".join(f"<div><h3>{_e(v.name)}</h3>{_what_was_run(v)}{_description(v)}"
+                      f"{_completeness(v)}</div>" for v in views)
+    return (f"<h1>Comparison of {len(views)} runs</h1>"
+            f"<p class='lead'>{_e(', '.join(v.name for v in views))}: the metrics every run "
+            f"recorded, then each run in full.</p>"
+            f"{''.join(figures) or '<p>No metric is in every run.</p>'}"
+            f"<h2>The runs</h2><div class='runs'>{columns}</div>")
 
 
 def render_report(views: list[RunView], band: str = "ci") -> str:

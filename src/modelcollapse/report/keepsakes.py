@@ -97,7 +97,7 @@ def _block(name: str, kept: pd.DataFrame) -> str:
 
 
 def artifact_section(view) -> str:
-    """The report section for what the run's metrics kept, or ``""`` if nothing was kept."""
+    """The report section, folded, for what the run's metrics kept; ``""`` if nothing was kept."""
     artifacts = load_artifacts(view.path)
     if artifacts.empty:
         return ""
@@ -111,6 +111,6 @@ def artifact_section(view) -> str:
         kept = kept[kept.generation.isin(shown)]
         blocks = "".join(_block(name, group) for name, group in kept.groupby("name", sort=True))
         parts.append(f"<h3>{_e(label)}</h3>{blocks}")
-    return ("<h2>What the models wrote</h2><p>Kept for replicate 0 at generations 1, G/4, "
-            "G/2 and G: samples, image grids, highlighted names and distributions.</p>"
-            + "".join(parts))
+    return ("<details><summary>What the models wrote</summary><p>Kept for replicate 0 at "
+            "generations 1, G/4, G/2 and G: samples, image grids, highlighted names and "
+            "distributions.</p>" + "".join(parts) + "</details>")

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from modelcollapse.metrics.display import display
+
 __all__ = ["SCRAPE", "is_phase_run", "phase_table", "phase_winners", "plot_phase_diagram"]
 
 SCRAPE = "web-scrape"
@@ -135,6 +137,7 @@ def plot_phase_diagram(frame: pd.DataFrame, path, *, metric: str = "w2",
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
+    shown = display(metric)
     table = phase_table(frame, metric=metric, generation=generation, drift=drift)
     winners = phase_winners(table)
     generation = int(frame.loc[frame["metric"] == metric, "generation"].max()
@@ -157,7 +160,7 @@ def plot_phase_diagram(frame: pd.DataFrame, path, *, metric: str = "w2",
                 xticks=range(len(drifts)), xticklabels=[f"{d:g}" for d in drifts],
                 yticks=range(len(shares)), yticklabels=[f"{s:g}" for s in shares],
                 xlabel="drift rate per generation", ylabel="model-written share of the scrape",
-                title=f"lowest mean {metric} at generation {generation}")
+                title=f"lowest mean {shown.name} at generation {generation}")
     handles = [Patch(facecolor=colour[o], label=o) for o in options]
     handles.append(Patch(facecolor="white", edgecolor="grey", hatch="///",
                          label=f"tie (lead < {TIE_Z:g} SE)"))
@@ -177,7 +180,7 @@ def plot_phase_diagram(frame: pd.DataFrame, path, *, metric: str = "w2",
                           yerr=2 * rows["se"], color=shades(0.3 + 0.65 * share), lw=1,
                           ls="--", capsize=2, label=f"{SCRAPE}, share {share:g}")
     curve_ax.set(yscale="log", xticks=positions, xticklabels=[f"{d:g}" for d in drifts],
-                 xlabel="drift rate per generation", ylabel=f"mean {metric} (±2 SE)",
+                 xlabel="drift rate per generation", ylabel=f"mean {shown.name} (±2 SE)",
                  title="every option against the current truth")
     curve_ax.legend(fontsize=7, loc="upper left")
     fig.savefig(path, dpi=150, bbox_inches="tight")

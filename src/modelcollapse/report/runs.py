@@ -13,16 +13,19 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from modelcollapse.chain import Chain
 from modelcollapse.experiment.registry import did_you_mean
 from modelcollapse.experiment.runner import run_status
 from modelcollapse.experiment.schema import Experiment
 from modelcollapse.experiment.store import RunDirectory, RunError
-from modelcollapse.experiment.sweep import expand, point_at
+from modelcollapse.experiment.sweep import Point, build_chain, expand
+from modelcollapse.labels import short_labels, value_label
+from modelcollapse.metrics.display import headline_metric
 
-__all__ = ["RunView"]
+__all__ = ["Layout", "RunView"]
 
 _SUMMARY_SQL = """
-SELECT {group} AS {name}, metric, generation,
+SELECT point, metric, generation,
        count(value) FILTER (WHERE status = 'ok') AS n,
        avg(value) FILTER (WHERE status = 'ok') AS mean,
        stddev_samp(value) FILTER (WHERE status = 'ok') AS sd,
@@ -30,10 +33,29 @@ SELECT {group} AS {name}, metric, generation,
        quantile_cont(value, 0.025) FILTER (WHERE status = 'ok') AS q025,
        quantile_cont(value, 0.975) FILTER (WHERE status = 'ok') AS q975,
        count(*) FILTER (WHERE status <> 'ok') AS n_degenerate
-FROM results {join}
+FROM results
 GROUP BY ALL
 ORDER BY ALL
 """
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each sweep point goes in a figure: its panel (or None) and its line label."""
+
+    panel: dict[int, str | None]
+    line: dict[int, str]
+    legend_title: str | None
+
+    def assign(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` (with a ``point`` column) with ``panel`` and ``label`` columns added."""
+        return frame.assign(panel=frame["point"].map(self.panel),
+                            label=frame["point"].map(self.line))
+
+    @property
+    def faceted(self) -> bool:
+        """Whether the points spread over several panels."""
+        return any(panel is not None for panel in self.panel.values())
 
 
 @dataclass
@@ -48,6 +70,7 @@ class RunView:
         self.record = self.directory.read_record()
         self.experiment, self.status = run_status(self.path)
         self.directory.refuse_damaged(self.status)  # never summarise wrong rows
+        self._chains: dict[int, Chain] = {}
         if not self.status.done:
             raise RunError(f"{self.path}: no finished units yet ({len(self.status.pending)} "
                            f"pending, {len(self.status.broken)} broken); run the experiment "
@@ -59,28 +82,83 @@ class RunView:
         return self.experiment.name
 
     @cached_property
+    def _points(self) -> dict[int, Point]:
+        return {point.index: point
+                for point in expand(self.experiment, str(self.directory.record_path))}
+
+    @cached_property
+    def _values(self) -> dict[int, dict[str, str]]:
+        """Each point's swept values, labelled by what sets them apart (:func:`short_labels`)."""
+        indices = list(self._points)
+        labels = {key: dict(zip(indices, short_labels(
+            [self._points[i].values[key] for i in indices]), strict=True))
+            for key in self.experiment.sweep}
+        return {i: {key: labels[key][i] for key in self._points[i].values} for i in indices}
+
+    @cached_property
     def points(self) -> dict[int, str]:
         """Each sweep point's label, e.g. ``"samples=30, policy=replace"``."""
         return {index: ", ".join(f"{k}={v}" for k, v in values.items())
-                or self.experiment.policy.label() for index, values in self._values.items()}
+                or value_label(self.experiment.policy) for index, values in self._values.items()}
 
     @cached_property
-    def _values(self) -> dict[int, dict]:
-        return {point.index: point.values
-                for point in expand(self.experiment, str(self.directory.record_path))}
+    def varying(self) -> list[str]:
+        """The swept keys that take more than one value, in the file's order."""
+        return [key for key in self.experiment.sweep
+                if len({values[key] for values in self._values.values()}) > 1]
 
-    def facets(self) -> tuple[dict[int, str], dict[int, str]] | None:
-        """With two or more swept keys: per point, a panel (first key) and a line label (rest)."""
+    def swept_values(self) -> dict[str, list[str]]:
+        """Each varying swept key's values in full (:func:`value_label`), in sweep order."""
+        return {key: list(dict.fromkeys(value_label(point.values[key])
+                                        for point in self._points.values()))
+                for key in self.varying}
+
+    def layout(self, by: str | None = None) -> Layout:
+        """Which panel and which line each point is drawn as.
+
+        Parameters
+        ----------
+        by : str or None
+            A swept key: one line per value, one panel per combination of the
+            other varying keys. ``None``: with two or more varying keys the
+            first makes the panels and the rest the lines; with one, a line per
+            value; with none, one line.
+
+        Raises
+        ------
+        RunError
+            If ``by`` is not a swept key, with a suggestion.
+        """
         keys = list(self.experiment.sweep)
-        if len(keys) < 2:
-            return None
-        panel = {i: f"{keys[0]}={v[keys[0]]}" for i, v in self._values.items()}
-        line = {i: ", ".join(f"{k}={v[k]}" for k in keys[1:]) for i, v in self._values.items()}
-        return panel, line
+        if by is not None and by not in keys:
+            raise RunError(f"--by {by!r} is not a swept key{did_you_mean(by, keys)}; swept "
+                           f"keys: {', '.join(keys) or 'none (this run has no sweep)'}")
+        if by is not None:
+            lines, panels = [by], [k for k in self.varying if k != by]
+        else:
+            panels, lines = (self.varying[:1], self.varying[1:]) if len(
+                self.varying) > 1 else ([], self.varying)
+
+        def label(values: dict[str, str], chosen: list[str]) -> str:
+            if len(chosen) == 1 and chosen == lines:
+                return values[chosen[0]]  # the legend's title names the key
+            return ", ".join(f"{k}={values[k]}" for k in chosen)
+
+        return Layout(
+            panel={i: label(v, panels) if panels else None for i, v in self._values.items()},
+            line={i: label(v, lines) if lines else self.points[i]
+                  for i, v in self._values.items()},
+            legend_title=lines[0] if len(lines) == 1 else None)
 
     def point_experiment(self, index: int) -> Experiment:
         """The resolved experiment of one sweep point."""
-        return point_at(self.experiment, index).experiment
+        return self._points[index].experiment
+
+    def chain(self, index: int) -> Chain:
+        """The chain of one sweep point, built once per view."""
+        if index not in self._chains:
+            self._chains[index] = build_chain(self.point_experiment(index))
+        return self._chains[index]
 
     @property
     def complete(self) -> bool:
@@ -100,48 +178,34 @@ class RunView:
 
     @cached_property
     def summary(self) -> pd.DataFrame:
-        """Per point, metric and generation: n, mean, sd, median, 2.5% and 97.5% quantiles."""
+        """Per point, metric and generation: n, mean, sd, se, median, 2.5% and 97.5% quantiles."""
         connection = self._connect()
         try:
-            sql = _SUMMARY_SQL.format(group="point", name="point", join="")
-            frame = connection.execute(sql).df()
+            frame = connection.execute(_SUMMARY_SQL).df()
         finally:
             connection.close()
         frame["se"] = frame["sd"] / frame["n"].pow(0.5)
         frame["label"] = frame["point"].map(self.points)
         return frame
 
-    def summary_by(self, parameter: str) -> pd.DataFrame:
-        """Like :attr:`summary`, pooling replicates of every point with the same ``parameter``.
-
-        Raises
-        ------
-        RunError
-            If ``parameter`` is not a swept key, with a suggestion.
-        """
-        keys = list(self.experiment.sweep)
-        if parameter not in keys:
-            raise RunError(f"--by {parameter!r} is not a swept key"
-                           f"{did_you_mean(parameter, keys)}; swept keys: "
-                           f"{', '.join(keys) or 'none (this run has no sweep)'}")
-        labels = [(point.index, f"{parameter}={point.values[parameter]}")
-                  for point in expand(self.experiment)]
-        connection = self._connect()
-        try:
-            connection.execute("CREATE TEMP TABLE labels (point INTEGER, label VARCHAR)")
-            connection.executemany("INSERT INTO labels VALUES (?, ?)", labels)
-            sql = _SUMMARY_SQL.format(group="labels.label", name="label",
-                                      join="JOIN labels USING (point)")
-            frame = connection.execute(sql).df()
-        finally:
-            connection.close()
-        frame["se"] = frame["sd"] / frame["n"].pow(0.5)
-        return frame
-
     @cached_property
     def metrics(self) -> list[str]:
-        """Metric names present in the results, in a stable order."""
-        return sorted(self.summary["metric"].unique(), key=_metric_order)
+        """Metric names present in the results, headline first.
+
+        Then as the chain records them, coefficients last.
+        """
+        recorded = sorted(self.summary["metric"].unique(), key=_metric_order)
+        order = {name: i for i, name in enumerate(self.chain(0).metric_names())}
+        recorded.sort(key=lambda m: (_metric_order(m)[0], order.get(m, len(order))))
+        listed = [spec if isinstance(spec, str) else spec.name
+                  for spec in self.point_experiment(0).metrics or ()]
+        headline = headline_metric(self.point_experiment(0).model.name, recorded, listed)
+        return [headline, *(m for m in recorded if m != headline)]
+
+    @property
+    def headline(self) -> str:
+        """The metric this run's family leads with (:func:`headline_metric`)."""
+        return self.metrics[0]
 
     def check_metric(self, metric: str) -> None:
         """Raise :class:`RunError` with a suggestion if ``metric`` is not in this run."""

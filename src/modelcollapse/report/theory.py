@@ -15,7 +15,6 @@ import pandas as pd
 from modelcollapse.code.packages.model import PackageWriter
 from modelcollapse.code.packages.theory import invented_rate_theory
 from modelcollapse.code.packages.world import PackageNameWorld
-from modelcollapse.experiment.sweep import build_chain
 from modelcollapse.filters import SelfCorrection
 from modelcollapse.metrics.downstream import DownstreamRisk
 from modelcollapse.models import PolynomialRegression
@@ -213,8 +212,8 @@ def chain_theory(chain, metric: str, generations: int) -> Theory:
 def _theories(view, metric: str):
     """Yield ``(point, rows or note)`` for every point of ``view`` whose family has a theory."""
     for index in view.points:
-        experiment = view.point_experiment(index)
-        result = chain_theory(build_chain(experiment), metric, experiment.generations)
+        result = chain_theory(view.chain(index), metric,
+                              view.point_experiment(index).generations)
         if result is not None:
             yield index, result
 
