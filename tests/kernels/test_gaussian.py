@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 from scipy.stats import ks_2samp
 
@@ -10,6 +11,7 @@ from modelcollapse import (
     Replace,
     WebScrape,
 )
+from modelcollapse.kernels.gaussian import cholesky
 from modelcollapse.metrics.distribution import GaussianMetric
 from modelcollapse.models.density import GaussianModel
 from modelcollapse.worlds.gaussian import gaussian_world
@@ -55,3 +57,25 @@ def test_accumulating_stops_the_variance_collapse():
         2000, seed=4) for p in (Replace(), Accumulate())}
     last = {k: f[f.generation == 100]["value"].median() for k, f in run.items()}
     assert last["replace"] < -8 and last["accumulate"] > -0.5
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3, 6])
+def test_cholesky_over_the_replicate_axis_equals_lapack(dim):
+    """Bit for bit for d <= 2, where the operations are LAPACK's; to rounding above.
+
+    Row i of L has norm sqrt(cov[i, i]), so errors are measured against that:
+    an entry that nearly cancels is exact only to rounding of its row.
+    """
+    rng = np.random.default_rng(0)
+    R = 2000
+    A = rng.standard_normal((dim, dim + 2, R))
+    # Scales from 1e-12 to 1e3: collapsed chains factorise tiny covariances.
+    cov = np.einsum("ikr,jkr->ijr", A, A) * 10.0 ** rng.uniform(-12, 3, R)
+    lapack = np.moveaxis(np.linalg.cholesky(np.moveaxis(cov, -1, 0)), 0, -1)
+    ours = cholesky(cov)
+    assert ours.flags.c_contiguous
+    if dim <= 2:
+        np.testing.assert_array_equal(ours, lapack)
+    else:
+        row_norm = np.sqrt(np.einsum("iir->ir", cov))[:, np.newaxis, :]
+        assert np.all(np.abs(ours - lapack) <= 1e-14 * row_norm)
