@@ -44,8 +44,8 @@ def _colours(name: str):
     return matplotlib.colormaps[name]
 
 
-def _save(fig, path) -> Path:
-    fig.savefig(path, dpi=150, bbox_inches="tight")
+def _save(fig, path, dpi: int = 150) -> Path:
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
     return path
 
 
@@ -284,7 +284,8 @@ def draw_metric(summary: pd.DataFrame, metric: str, *, ax=None, by: str = "label
     return fig
 
 
-def plot_metric(summary: pd.DataFrame, metric: str, path: Path, **kwargs) -> Path:
+def plot_metric(summary: pd.DataFrame, metric: str, path: Path, *, dpi: int = 150,
+                **kwargs) -> Path:
     """Draw one metric across generations (:func:`draw_metric`) into a file.
 
     Parameters
@@ -293,10 +294,12 @@ def plot_metric(summary: pd.DataFrame, metric: str, path: Path, **kwargs) -> Pat
     metric : str
     path : Path or file-like
         Output; a path's suffix picks the format (png, svg, pdf).
+    dpi : int, default 150
+        Resolution of a raster format.
     **kwargs
         As for :func:`draw_metric`, but ``ax``.
     """
-    return _save(draw_metric(summary, metric, **kwargs), path)
+    return _save(draw_metric(summary, metric, **kwargs), path, dpi)
 
 
 def plot_curves(grid: np.ndarray, truth: np.ndarray, curves: dict[int, np.ndarray], path: Path,

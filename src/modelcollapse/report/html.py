@@ -169,13 +169,13 @@ def _band_words(band: str, counts) -> str:
     return "the line is the median over replicates, the band holds 2.5\u201397.5% of them"
 
 
-def _metric_figure(view: RunView, metric: str, band: str, layout) -> str:
+def _metric_figure(view: RunView, metric: str, band: str, layout, dpi: int = 150) -> str:
     theory, notes = theory_with_notes(view, metric)
     summary = layout.assign(view.summary)
     theory = layout.assign(theory)
     image = _png(plot_metric, summary, metric, theory=theory, band=band,
                  facet="panel" if layout.faceted else None, legend_title=layout.legend_title,
-                 alt=display(metric).name)
+                 alt=display(metric).name, dpi=dpi)
     shown = display(metric)
     counts = view.summary.loc[view.summary["metric"] == metric, "n"]
     note = (" Black lines: the closed-form prediction (docs/science.md)."
@@ -291,7 +291,8 @@ def _provenance(view: RunView) -> str:
 def _run_section(view: RunView, band: str) -> str:
     layout = view.layout()
     headline, *others = view.metrics
-    figures = "".join(_metric_figure(view, m, band, layout) for m in others)
+    # The other figures show at half the page's width: a lower resolution is as sharp there.
+    figures = "".join(_metric_figure(view, m, band, layout, dpi=100) for m in others)
     other = f"<h2>Other metrics</h2><div class='figures'>{figures}</div>" if others else ""
     return (f"<h1>{_e(view.name)}</h1>{_what_was_run(view)}{_description(view)}"
             f"{_completeness(view)}<h2>{_e(display(headline).title)}</h2>"
