@@ -115,3 +115,89 @@ def test_figure_texts_with_dollar_signs_are_drawn_as_written():
         draw()  # matplotlib's mathtext on its own
     with literal_text():
         draw()
+
+
+def test_run_figure_returns_a_figure_for_notebooks_and_draws_into_given_axes(small_run):
+    from matplotlib.figure import Figure
+
+    from modelcollapse.metrics.display import display
+    from modelcollapse.report import run_figure
+
+    figure = run_figure(small_run)  # no metric: the polynomial family's headline
+    (axes,) = figure.axes
+    assert axes.get_ylabel() == display("mse_to_truth").axis_label()
+    assert all(float(tick).is_integer() for tick in axes.get_xticks())
+    (legend,) = figure.legends
+    assert legend.get_title().get_text() == "policy"
+    assert [t.get_text() for t in legend.get_texts()][:2] == ["replace", "accumulate"]
+    assert "Student-t interval of the mean (n = 40 replicates)" in figure._suptitle.get_text()
+
+    mine = Figure()
+    ax = mine.subplots()
+    assert run_figure(small_run, "coef_1", ax=ax) is mine
+    assert len(ax.get_lines()) == 2 and ax.get_legend() is not None
+
+
+def test_legends_sit_outside_the_panels(small_run):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from modelcollapse.report import literal_text, run_figure
+
+    figure = run_figure(small_run)
+    FigureCanvasAgg(figure)
+    with literal_text():
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()
+        legend = figure.legends[0].get_window_extent(renderer)
+        assert not any(legend.overlaps(ax.get_tightbbox(renderer)) for ax in figure.axes)
+        assert not legend.overlaps(figure._suptitle.get_window_extent(renderer))
+
+
+def test_line_styles_stay_distinct_beyond_ten_lines():
+    from modelcollapse.plots import line_style
+
+    styles = {tuple(sorted(line_style(i).items())) for i in range(160)}
+    assert len(styles) == 160
+
+
+def test_one_replicate_gets_no_band_and_says_so(tmp_path):
+    from modelcollapse.experiment.backends import SerialBackend
+    from modelcollapse.experiment.runner import run_experiment
+    from modelcollapse.experiment.schema import parse_experiment
+    from modelcollapse.report import run_figure
+
+    experiment = parse_experiment({"name": "single", "generations": 4, "replicates": 1,
+                                   "metrics": ["mse_to_truth"]})
+    run_experiment(experiment, tmp_path, backend=SerialBackend(), quiet=True)
+    html = write_report([tmp_path / "single"], tmp_path / "r.html").read_text()
+    assert "n = 1: no band" in html and "\u00b1 &ndash;" not in html and "\u00b1 \u2013" not in html
+    assert "One chain:" in html and "independent chains" not in html
+    assert "Complete: the 1 unit finished" in html
+    assert "n = 1: no band" in run_figure(tmp_path / "single")._suptitle.get_text()
+
+
+def test_plot_draws_the_headline_when_no_metric_is_given(small_run, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from modelcollapse.cli.main import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["plot", str(small_run)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "report-check-mse_to_truth.png").stat().st_size > 1000
+
+
+def test_reports_state_settings_that_differ_from_the_experiment_file(tmp_path):
+    from modelcollapse.experiment.backends import SerialBackend
+    from modelcollapse.experiment.runner import run_experiment
+    from modelcollapse.experiment.schema import load_experiment
+
+    path = tmp_path / "demo.toml"
+    path.write_text('name = "demo"\ndescription = "A cubic for 10 generations."\n'
+                    'generations = 10\nreplicates = 3\n')
+    run_experiment(load_experiment(path, ["generations=2"]), tmp_path, quiet=True,
+                   backend=SerialBackend(), source=str(path))
+    html = write_report([tmp_path / "demo"], tmp_path / "r.html").read_text()
+    lead = html[html.index('<p class="lead">'):]
+    assert f"Settings that differ from {path}: generations 2 (the file: 10)." in lead
+    assert lead.index("differ") < lead.index("A cubic for 10 generations.")
