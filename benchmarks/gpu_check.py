@@ -25,7 +25,8 @@ Run from the repository root without installing the project::
 
 ``--tiny`` runs every step at toy sizes, on the CPU too, to check the script
 itself. Each part reports on its own: one that fails prints its error and
-the rest still run. The last lines are ``BENCH`` lines.
+the rest still run; the exit status is 1 if any failed. The last lines are
+``BENCH`` lines.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from modelcollapse.policies import Replace
 from modelcollapse.worlds.text import text_world
 
 BENCH: list[str] = []
+FAILED: list[str] = []
 TEXT_FIGURES = ("held_out_perplexity", "real_mass_rare", "invented_word_share",
                 "real_word_js_bits")
 
@@ -71,6 +73,7 @@ def part(title: str):
         except Exception:  # a check reports every failure and goes on
             traceback.print_exc(file=sys.stdout)
             print(f"FAILED: {title}")
+            FAILED.append(title)
         print(f"({time.perf_counter() - start:.1f} s)", flush=True)
         return function
     return run
@@ -188,6 +191,8 @@ def main() -> None:
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
     for line in BENCH:
         print(line)
+    if FAILED:
+        sys.exit(f"{len(FAILED)} part(s) failed: " + "; ".join(FAILED))
 
 
 if __name__ == "__main__":
