@@ -19,12 +19,13 @@ def validate(
 ) -> None:
     """Check EXPERIMENT: keys, types, values, registry names and every sweep point."""
     from modelcollapse.experiment.schema import load_experiment
-    from modelcollapse.experiment.units import plan
+    from modelcollapse.experiment.units import common_engine, plan
 
     notes = []
     config = load_experiment(experiment, set_ or [], notes)
-    print_notes(notes)
     points, units = plan(config, str(experiment))
+    config, engine_note = common_engine(config, points, str(experiment))
+    print_notes(notes + ([engine_note] if engine_note else []))
     work = len(points) * config.replicates * config.generations
     Console().print(f"{experiment}: valid — {len(points)} sweep point(s), {len(units)} unit(s) "
                     f"of up to {config.block_size} replicates, {work:,} chain-generations; "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from modelcollapse.experiment.sandbox import read_only_query
 from modelcollapse.experiment.schema import Experiment, parse_experiment
 from modelcollapse.experiment.store import RunDirectory, RunError, Unit, UnitStatus
 from modelcollapse.experiment.sweep import build_chain, point_at, sweep_grid
-from modelcollapse.experiment.units import plan, run_unit
+from modelcollapse.experiment.units import common_engine, plan, run_unit
 
 __all__ = ["RunSummary", "load", "load_artifacts", "load_model", "make_backend", "query",
            "run_experiment", "run_status"]
@@ -66,7 +67,10 @@ def run_experiment(experiment: Experiment, out: str | Path = "runs", *,
     source : str
         Name of the experiment file, for messages.
     """
-    _, units = plan(experiment, source)
+    points, units = plan(experiment, source)
+    experiment, note = common_engine(experiment, points, source)
+    if note and not quiet:
+        print(f"note: {note}", file=sys.stderr, flush=True)
     run = RunDirectory(Path(out) / experiment.name)
     config_hash = experiment.config_hash()
     backend = backend or make_backend(n_units=len(units))

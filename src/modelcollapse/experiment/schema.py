@@ -13,7 +13,7 @@ import json
 import tomllib
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -128,6 +128,12 @@ class Experiment(BaseModel):
     sweep : dict
         Dotted keys (``samples``, ``model.degree``, ``policy``) mapped to lists
         of values; the lists expand to their cartesian product, scalars broadcast.
+    engine : {"auto", "loop", "batched"}
+        How replicates are computed. ``"auto"``: a family's batched kernel
+        where every sweep point has one, else the per-replicate loop for all
+        points, so that the points of one experiment are always compared on
+        the same random numbers (the two engines draw differently).
+        ``"loop"`` or ``"batched"`` force one for every point.
     keep_weights : bool
         Save every generation's fitted model (safetensors weights and a JSON
         config) for replicate 0 of each sweep point into the run directory's
@@ -151,6 +157,7 @@ class Experiment(BaseModel):
     sampling: dict[str, Any] = {}
     metrics: list[str | Component] | None = None
     sweep: dict[str, Any] = {}
+    engine: Literal["auto", "loop", "batched"] = "auto"
     keep_weights: bool = False
 
     _to_component = field_validator("world", "model", mode="before")(_component)
@@ -197,11 +204,17 @@ class Experiment(BaseModel):
         """SHA-256 of the canonical JSON of everything that shapes the results.
 
         The description is left out, so rewording it does not orphan a run;
-        so is ``keep_weights`` while off, so runs made before it existed keep
-        their hash. Switched on, it makes another run: one whose every unit
-        kept its weights.
+        so are ``keep_weights`` while off and ``engine`` while ``"auto"``, so
+        runs made before they existed keep their hash. Switched on, each makes
+        another run. (An experiment whose points would mix engines is run
+        with ``engine = "loop"`` written into its configuration, which gives
+        it a hash of its own: see :func:`~modelcollapse.experiment.units.common_engine`.)
         """
-        left_out = {"description"} if self.keep_weights else {"description", "keep_weights"}
+        left_out = {"description"}
+        if not self.keep_weights:
+            left_out.add("keep_weights")
+        if self.engine == "auto":
+            left_out.add("engine")
         canonical = json.dumps(self.model_dump(mode="json", exclude=left_out), sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
 

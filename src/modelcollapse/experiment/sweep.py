@@ -33,6 +33,8 @@ class Point:
     index: int
     values: dict[str, Any]
     experiment: Experiment
+    batched: bool = False  # whether its chain has a batched kernel
+    loop_refusal: str | None = None  # why its chain cannot run on the loop, if it cannot
 
     def columns(self) -> dict[str, Any]:
         """The swept values as result columns (tables and lists become JSON text)."""
@@ -131,8 +133,11 @@ def _point(experiment: Experiment, index: int, values: dict[str, Any], source: s
     where = source if not values else f"{source}: sweep point " + ", ".join(
         f"{k}={column_value(v)}" for k, v in values.items())
     point_experiment = parse_experiment(data, source=where)
-    build_chain(point_experiment, where)
-    return Point(index, values, point_experiment)
+    chain = build_chain(point_experiment, where)
+    kernel = chain.kernel()
+    refusal = kernel.loop_refusal(chain) if hasattr(kernel, "loop_refusal") else None
+    return Point(index, values, point_experiment, batched=kernel is not None,
+                 loop_refusal=refusal)
 
 
 def components_used(experiment: Experiment) -> set[tuple[str, str]]:

@@ -11,7 +11,7 @@ from modelcollapse.experiment.schema import ConfigError, Experiment
 from modelcollapse.experiment.store import Unit
 from modelcollapse.experiment.sweep import Point, build_chain, expand, point_at, sweep_grid
 
-__all__ = ["MAX_UNITS", "UnitResult", "plan", "run_unit"]
+__all__ = ["MAX_UNITS", "UnitResult", "common_engine", "plan", "run_unit"]
 
 MAX_UNITS = 1_000_000
 """Most units one run may have: each is a file, and every read checks them all."""
@@ -46,6 +46,41 @@ def plan(experiment: Experiment, source: str = "experiment") -> tuple[list[Point
     return points, units
 
 
+def common_engine(experiment: Experiment, points: list[Point],
+                  source: str = "experiment") -> tuple[Experiment, str | None]:
+    """The experiment with the engine its points share, and a note when that changed it.
+
+    The batched kernels and the per-replicate loop draw their random numbers
+    differently, so points computed on different engines would not be
+    compared on common random numbers. With ``engine = "auto"``, an
+    experiment whose points would mix them runs every point on the loop; the
+    returned experiment says so (``engine = "loop"``), which is what its run
+    directory records and its units read.
+
+    Raises
+    ------
+    ConfigError
+        For ``engine = "batched"`` where a point has no batched kernel.
+    """
+    kinds = {point.batched for point in points}
+    if experiment.engine == "batched" and False in kinds:
+        first = next(p for p in points if not p.batched)
+        label = ", ".join(f"{k}={v}" for k, v in first.columns().items()) or "its chain"
+        raise ConfigError(f"{source}: engine = 'batched' but sweep point {label} has no "
+                          "batched kernel; use engine = 'auto' or 'loop'")
+    if experiment.engine != "auto" or len(kinds) < 2:
+        return experiment, None
+    n_loop = sum(not p.batched for p in points)
+    if any(p.loop_refusal for p in points):
+        return experiment, (f"{n_loop} of {len(points)} sweep points have no batched kernel "
+                            "and others run only on theirs: the two groups are not on common "
+                            "random numbers")
+    note = (f"{n_loop} of {len(points)} sweep points have no batched kernel, so every point "
+            "runs on the per-replicate loop, on common random numbers (set engine = 'loop' "
+            "to say so and silence this note)")
+    return experiment.model_copy(update={"engine": "loop"}), note
+
+
 def run_unit(config_json: str, unit: Unit) -> UnitResult:
     """Compute one unit from the resolved configuration alone.
 
@@ -73,7 +108,8 @@ def run_unit(config_json: str, unit: Unit) -> UnitResult:
         from modelcollapse.models.checkpoints import save_checkpoint as save_model
     artifacts = ArtifactLog(replicates=1, save_model=save_model)
     frame = chain.run(unit.n_replicates, seed=point.experiment.seed,
-                      first_replicate=unit.first_replicate, artifacts=artifacts)
+                      first_replicate=unit.first_replicate, artifacts=artifacts,
+                      engine=point.experiment.engine)
     columns = {"point": unit.point, **point.columns()}
     for position, (name, value) in enumerate(columns.items()):
         frame.insert(position, name, value)
