@@ -204,7 +204,7 @@ def clip_each(net: ReplicatedGPT, max_norm: float = 1.0) -> None:
 def stack_by_default(device: torch.device) -> bool:
     """Whether replicates are stacked unless the caller says otherwise: on GPUs only.
 
-    On a CPU, stacking measured 0.85x of one by one (``benchmarks/bench_replicates.py``):
+    On a CPU, stacking measured 0.75-0.88x of one by one (``benchmarks/bench_replicates.py``):
     the cores are busy either way, the stacked activations fall out of cache and
     each replicate's layer-norm scale is a separate pass, so there replicates
     go through in turn, which gives the same networks.
