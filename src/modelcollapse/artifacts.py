@@ -27,9 +27,6 @@ __all__ = ["ARTIFACT_COLUMNS", "ArtifactLog", "ArtifactSink", "decode_array"]
 ARTIFACT_COLUMNS = ["replicate", "generation", "name", "kind", "text", "data"]
 """Columns of the artifact table; ``text`` holds text and JSON, ``data`` arrays and images."""
 
-_KINDS = ("text", "json", "array", "image")
-
-
 def encode_array(array: np.ndarray) -> bytes:
     """An array as ``.npy`` bytes (numeric dtypes only, so no pickle is ever involved)."""
     array = np.asarray(array)

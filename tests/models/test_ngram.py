@@ -276,3 +276,8 @@ def test_temperature_zero_is_greedy_and_top_k_zero_is_off():
     written = fitted(temperature=0).sample(3, rng=np.random.default_rng(0))
     again = fitted(temperature=0).sample(3, rng=np.random.default_rng(1))
     assert np.array_equal(written.X, again.X)  # greedy ignores the stream
+
+
+def test_what_the_model_writes_is_marked_model_written():
+    written = fitted().sample(5, rng=np.random.default_rng(0))
+    assert (written.origin > 0).all()

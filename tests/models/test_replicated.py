@@ -171,3 +171,9 @@ def test_a_failure_in_a_stacked_fit_marks_only_the_replicates_that_fail():
     fitted = Chain._fit_together(Fussy(), trains, SeedTree(0), generation=2)
     assert fitted[0] == fitted[2] == "fitted"
     assert isinstance(fitted[1], DivergedError)
+
+
+def test_what_the_models_write_is_marked_model_written(together):
+    assert all((d.origin > 0).all() for d in write_together(together, 2, rngs=streams(1),
+                                                           stacked=True))
+    assert (together[0].sample(2, rng=np.random.default_rng(0)).origin > 0).all()

@@ -362,7 +362,7 @@ class HFCausalLM:
                                          device=device)
                 parts.append(to_numpy(generate(writer, prompt, self.block_size, self.vocab_size,
                                                self.decoding, generator)))
-        return Dataset.real(np.concatenate(parts))
+        return Dataset.synthetic(np.concatenate(parts), None, 1)  # model-written
 
 
 def build_tiny_checkpoint(path: str | Path, text: str, *, vocab_size: int = 512,

@@ -308,7 +308,8 @@ class NGramLM:
             self._check_ids(prompts)
         else:
             prompts = np.empty((n, 0), dtype=np.int64)
-        return Dataset.real(self.generate(prompts, rng=rng))
+        # Model-written: origin 1, whoever wraps it later (the chain sets the generation).
+        return Dataset.synthetic(self.generate(prompts, rng=rng), None, 1)
 
     # --- Generation ---------------------------------------------------------------------------
 

@@ -360,4 +360,4 @@ def write_together(models: Sequence[TransformerLM], n: int, *,
             parts.append(to_numpy(written).reshape(R, -1, first.block_size))
     blocks = np.concatenate(parts, axis=1) if parts else np.zeros((R, 0, first.block_size),
                                                                  np.int64)
-    return [Dataset.real(b) for b in blocks]
+    return [Dataset.synthetic(b, None, 1) for b in blocks]  # model-written

@@ -610,7 +610,7 @@ class TransformerLM:
                 parts.append(to_numpy(generate(writer, prompt, self.block_size, self.vocab_size,
                                                self.decoding, generator)))
         blocks = np.concatenate(parts) if parts else np.zeros((0, self.block_size), np.int64)
-        return Dataset.real(blocks)
+        return Dataset.synthetic(blocks, None, 1)  # model-written, whoever wraps it later
 
     def save(self, path: str | Path) -> None:
         """Write the fitted weights (``model.safetensors``) and settings (``config.json``)."""
