@@ -304,12 +304,16 @@ def dask_available() -> bool:
 
 
 def dask_malloc_trim() -> str:
-    """The glibc trim threshold Dask's nannies set in their workers' environment."""
-    import dask
-    import distributed  # noqa: F401  (loads the distributed.* configuration)
+    """The glibc trim threshold a worker of the project's local Dask cluster runs with."""
+    from modelcollapse.experiment.backends import DaskBackend
 
-    environ = dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {}
-    return str(environ.get("MALLOC_TRIM_THRESHOLD_", "unset"))
+    backend = DaskBackend(workers=1)
+    try:
+        value = backend.client.submit(os.environ.get, "MALLOC_TRIM_THRESHOLD_",
+                                      pure=False).result()
+    finally:
+        backend.close()
+    return "unset (glibc's adaptive default)" if value is None else str(value)
 
 
 def main() -> None:

@@ -244,7 +244,14 @@ def _local_cluster(cluster_class, workers: int | None):
     """
     import dask
 
-    with dask.config.set({"distributed.scheduler.http.routes": []}), main_left_behind():
+    # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536: glibc then hands every
+    # freed block over 64 KiB back to the system at once, and a chain's large temporaries
+    # are paged in afresh each generation (about 9x the page faults of a pool worker, which
+    # made the same sweep 2x slower). None unsets it (distributed's own convention), so the
+    # workers keep glibc's adaptive thresholds; the one-thread settings for BLAS stay.
+    with dask.config.set({"distributed.scheduler.http.routes": [],
+                          "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}), \
+            main_left_behind():
         return cluster_class(n_workers=workers, threads_per_worker=1, processes=True,
                              host="127.0.0.1", dashboard_address=None,
                              scheduler_kwargs={"dashboard": False,
