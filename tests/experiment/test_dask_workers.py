@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("dask.distributed")
 
-from modelcollapse.experiment.backends import DaskBackend  # noqa: E402
+from modelcollapse.experiment.backends import DaskBackend
 
 
 def test_local_workers_keep_glibcs_adaptive_trim_threshold_and_one_blas_thread():
