@@ -272,9 +272,7 @@ class Chain:
     def _run_replicate(self, tree: SeedTree, replicate: int,
                        artifacts: ArtifactLog | None = None) -> list[tuple]:
         """The loop itself, for one replicate: fit, measure, write, pool, repeat."""
-        template = self.model
-        if getattr(template, "noise", 0) is None and is_dataclass(template):
-            template = replace(template, noise=self.world.noise)
+        template = self._template()
         pool = Pool()
         model = first = None  # the latest model and generation 1's
         rows = []
@@ -324,6 +322,15 @@ class Chain:
                      for name, value in figures.items()]
         return rows
 
+    def _template(self):
+        """The model every generation fits a fresh copy of.
+
+        A model that names no noise of its own writes with the world's.
+        """
+        if getattr(self.model, "noise", 0) is None and is_dataclass(self.model):
+            return replace(self.model, noise=self.world.noise)
+        return self.model
+
     def _run_together(self, tree: SeedTree, replicates: range,
                       artifacts: ArtifactLog | None = None) -> list[tuple]:
         """The loop for several replicates side by side.
@@ -332,7 +339,7 @@ class Chain:
         ``model.fit_together``); everything else is each replicate's own, from
         its own streams, as in :meth:`_run_replicate`.
         """
-        template = self.model
+        template = self._template()
         pools = {r: Pool() for r in replicates}
         models: dict[int, object] = {}
         firsts: dict[int, object] = {}

@@ -59,3 +59,16 @@ def test_auto_leaves_the_hash_of_runs_made_before_the_setting_existed():
     loop = parse_experiment({**MIXED, "sweep": {}, "engine": "loop"})
     assert auto.config_hash() != loop.config_hash()
     assert common_engine(auto, plan(auto)[0]) == (auto, None)
+
+
+def test_loop_is_refused_where_a_point_runs_only_on_its_kernel():
+    from pathlib import Path
+
+    from modelcollapse.experiment.schema import load_experiment
+
+    path = Path(__file__).resolve().parents[2] / "experiments" / "code-slopsquatting.toml"
+    experiment = load_experiment(path, ["engine='loop'"])
+    points, _ = plan(experiment)
+    assert any(p.loop_refusal for p in points)
+    with pytest.raises(ConfigError, match="runs only on its batched kernel"):
+        common_engine(experiment, points)

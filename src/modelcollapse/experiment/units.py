@@ -60,9 +60,15 @@ def common_engine(experiment: Experiment, points: list[Point],
     Raises
     ------
     ConfigError
-        For ``engine = "batched"`` where a point has no batched kernel.
+        For ``engine = "batched"`` where a point has no batched kernel, or
+        ``engine = "loop"`` where a point runs only on its kernel.
     """
     kinds = {point.batched for point in points}
+    refusing = next((p for p in points if p.loop_refusal), None)
+    if experiment.engine == "loop" and refusing is not None:
+        label = ", ".join(f"{k}={v}" for k, v in refusing.columns().items()) or "its chain"
+        raise ConfigError(f"{source}: engine = 'loop' but sweep point {label} runs only on its "
+                          f"batched kernel ({refusing.loop_refusal})")
     if experiment.engine == "batched" and False in kinds:
         first = next(p for p in points if not p.batched)
         label = ", ".join(f"{k}={v}" for k, v in first.columns().items()) or "its chain"

@@ -39,18 +39,22 @@ class GraphedStep:
         n = cache.keys.shape[1]
         self.token = torch.zeros((n, 1), dtype=torch.long, device=device)
         self.position = torch.zeros(1, dtype=torch.long, device=device)
-        self._run = lambda: self._step(net, cache, autocast)
+        # A local function, not an attribute: one held by the object would refer back to
+        # it and keep the cache and the graph's memory alive until a cyclic collection.
+        def run() -> torch.Tensor:
+            return self._step(net, cache, autocast)
+
         # Kernels pick their algorithms and allocate workspaces on first use; that must
         # happen before capture, on a side stream as CUDA graphs require.
         side = torch.cuda.Stream(device)
         side.wait_stream(torch.cuda.current_stream(device))
         with torch.cuda.stream(side):
             for _ in range(2):
-                self._run()
+                run()
         torch.cuda.current_stream(device).wait_stream(side)
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph):
-            self.logits = self._run()
+            self.logits = run()
 
     def _step(self, net, cache, autocast: bool) -> torch.Tensor:
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):

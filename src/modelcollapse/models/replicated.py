@@ -80,7 +80,7 @@ class ReplicatedGPT(nn.Module):
         states = [net.state_dict() for net in nets]
         self.names = list(states[0])
         self.weights = nn.ParameterList(
-            nn.Parameter(torch.stack([state[name] for state in states]).clone())
+            nn.Parameter(torch.stack([state[name] for state in states]))  # stack copies
             for name in self.names)
         self._index = {name: i for i, name in enumerate(self.names)}
         self.drop = SeededDropout(self.config.dropout)
