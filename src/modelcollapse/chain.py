@@ -241,6 +241,27 @@ class Chain:
         return policy.build(pool, new_synthetic=new, fresh_real=fresh, n_samples=N,
                             rng=tree.stream(replicate, generation, Role.POLICY))
 
+    def _next_training_set(self, pool: Pool, writer, world, tree: SeedTree, replicate: int,
+                           generation: int, written: Dataset | None = None
+                           ) -> tuple[Dataset, dict[str, float]]:
+        """Generation ``generation``'s curated training set and the filters' figures.
+
+        With nothing written yet (no ``writer``, no ``written``: generation 1) it is
+        real data alone, with nothing to curate.
+        """
+        if writer is None and written is None:
+            train = world.sample(self.n_samples, rng=tree.stream(replicate, generation, Role.REAL))
+            pool.add(train, generation)
+            figures = {}
+            if self.filters:
+                figures = dict.fromkeys(self._filter_names(), np.nan) | {"contamination": 0.0}
+            return train, figures
+        train = self._training_set(pool, writer, world, tree, replicate, generation,
+                                   written=written)
+        if self.filters:
+            return self._curate(train, world, tree, replicate, generation)
+        return train, {}
+
     def _curate(self, train: Dataset, world, tree: SeedTree, replicate: int,
                 generation: int) -> tuple[Dataset, dict[str, float]]:
         """Apply the filters in order; return what is left and their figures."""
@@ -279,7 +300,6 @@ class Chain:
         for generation in range(1, self.n_generations + 1):
             model_progress.announce("generation", generation, self.n_generations,
                                     replicate=replicate)
-            figures: dict[str, float] = {}
             world = world_at(self.world, generation)
             if first is not None and not getattr(self.policy, "refits", True):
                 model = self.policy.adapt(first, world, n_samples=self.n_samples,
@@ -288,18 +308,11 @@ class Chain:
                          in self._measure(model, world, tree, replicate, generation,
                                           artifacts).items()]
                 continue
-            if model is None:
-                train = world.sample(self.n_samples,
-                                     rng=tree.stream(replicate, generation, Role.REAL))
-                pool.add(train, generation)
-                if self.filters:  # nothing to curate yet: generation 1 is all real
-                    figures = dict.fromkeys(self._filter_names(), np.nan) | {
-                        "contamination": 0.0}
-            else:
+            writer = None
+            if model is not None:
                 writer = first if getattr(self.policy, "writer", "previous") == "first" else model
-                train = self._training_set(pool, writer, world, tree, replicate, generation)
-                if self.filters:
-                    train, figures = self._curate(train, world, tree, replicate, generation)
+            train, figures = self._next_training_set(pool, writer, world, tree, replicate,
+                                                     generation)
             try:
                 fresh = template.clone() if hasattr(template, "clone") else deepcopy(template)
                 lineage = ({"generation": generation, "first": first}
@@ -355,20 +368,8 @@ class Chain:
                                            generation)
             trains, figures = {}, {}
             for r in alive:
-                figures[r] = {}
-                if generation == 1:
-                    trains[r] = world.sample(self.n_samples,
-                                             rng=tree.stream(r, generation, Role.REAL))
-                    pools[r].add(trains[r], generation)
-                    if self.filters:
-                        figures[r] = dict.fromkeys(self._filter_names(), np.nan) | {
-                            "contamination": 0.0}
-                else:
-                    trains[r] = self._training_set(pools[r], None, world, tree, r, generation,
-                                                   written=written[r])
-                    if self.filters:
-                        trains[r], figures[r] = self._curate(trains[r], world, tree, r,
-                                                             generation)
+                trains[r], figures[r] = self._next_training_set(
+                    pools[r], None, world, tree, r, generation, written=written.get(r))
             fitted = self._fit_together(template, trains, tree, generation)
             for r in list(alive):
                 if isinstance(fitted[r], DegenerateFitError):

@@ -93,6 +93,17 @@ class ReplicatedGPT(nn.Module):
     def _w(self, name: str) -> torch.Tensor:
         return self.weights[self._index[name]]
 
+    def _embed(self, idx: torch.Tensor) -> torch.Tensor:
+        """Token embeddings (R·n, T, C) of ids (R·n, T), each row by its replicate's table.
+
+        One lookup for all replicates: replicate r's ids move to its own rows of
+        the stacked tables.
+        """
+        V, C = self.config.vocab_size, self.config.n_embd
+        offset = torch.arange(self.R, device=idx.device).repeat_interleave(
+            idx.shape[0] // self.R) * (V + 1)
+        return F.embedding(idx + offset.unsqueeze(1), self._w("wte.weight").reshape(-1, C))
+
     def _linear(self, x: torch.Tensor, name: str) -> torch.Tensor:
         """Each replicate's own ``nn.Linear``: x (R, N, in) -> (R, N, out)."""
         weight, bias = self._w(f"{name}.weight"), self._w(f"{name}.bias")
@@ -110,12 +121,7 @@ class ReplicatedGPT(nn.Module):
                    for t in (q, k, v))  # (R·n, nh, T, hs)
         causal = T > 1
         if cache is not None:
-            start = cache.length
-            cache.keys[layer, :, :, start:start + T] = k
-            cache.values[layer, :, :, start:start + T] = v
-            k = cache.keys[layer, :, :, :start + T]
-            v = cache.values[layer, :, :, :start + T]
-            causal = start == 0 and T > 1  # as in GPT: a lone new token sees everything
+            k, v, causal = cache.extend(layer, k, v)
         y = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
         y = y.transpose(1, 2).reshape(self.R, n * T, C)
         return self.drop(self._linear(y, f"{prefix}.attn.proj"))
@@ -132,10 +138,7 @@ class ReplicatedGPT(nn.Module):
             raise ValueError(f"{first + T} positions exceed the context of "
                              f"{self.config.context}")
         V, C = self.config.vocab_size, self.config.n_embd
-        table = self._w("wte.weight")  # (R, V + 1, C)
-        # One embedding lookup for all replicates: replicate r's ids move to its own rows.
-        offset = torch.arange(self.R, device=idx.device).repeat_interleave(n) * (V + 1)
-        x = F.embedding(idx + offset.unsqueeze(1), table.reshape(-1, C)).view(self.R, n, T, C)
+        x = self._embed(idx).view(self.R, n, T, C)
         x = x + self._w("wpe.weight")[:, first:first + T].unsqueeze(1)
         x = self.drop(x.view(self.R, n * T, C))
         for layer in range(self.config.n_layer):
@@ -145,7 +148,8 @@ class ReplicatedGPT(nn.Module):
             x = x + self.drop(self._linear(h, f"{prefix}.mlp.2"))
         if cache is not None:
             cache.length += T
-        logits = torch.bmm(self._norm(x, "ln_f"), table[:, :V].transpose(1, 2))  # (R, nT, V)
+        logits = torch.bmm(self._norm(x, "ln_f"),
+                           self._w("wte.weight")[:, :V].transpose(1, 2))  # (R, nT, V)
         loss = None
         if targets is not None:
             per_token = F.cross_entropy(logits.reshape(-1, V).float(), targets.reshape(-1),
@@ -159,9 +163,7 @@ class ReplicatedGPT(nn.Module):
         rows = token.shape[0]
         n = rows // self.R
         V, C, heads = self.config.vocab_size, self.config.n_embd, self.config.n_head
-        table = self._w("wte.weight")
-        offset = torch.arange(self.R, device=token.device).repeat_interleave(n) * (V + 1)
-        x = F.embedding(token[:, 0] + offset, table.reshape(-1, C)).view(self.R, n, C)
+        x = self._embed(token).view(self.R, n, C)
         x = x + self._w("wpe.weight")[:, position]  # (R, 1, C)
         for layer in range(self.config.n_layer):
             prefix = f"blocks.{layer}"
@@ -174,7 +176,7 @@ class ReplicatedGPT(nn.Module):
             x = x + self._linear(y.transpose(1, 2).reshape(self.R, n, C), f"{prefix}.attn.proj")
             h = F.gelu(self._linear(self._norm(x, f"{prefix}.ln_2"), f"{prefix}.mlp.0"))
             x = x + self._linear(h, f"{prefix}.mlp.2")
-        logits = torch.bmm(self._norm(x, "ln_f"), table[:, :V].transpose(1, 2))
+        logits = torch.bmm(self._norm(x, "ln_f"), self._w("wte.weight")[:, :V].transpose(1, 2))
         return logits.reshape(rows, V)
 
     def unstack(self) -> list[GPT]:

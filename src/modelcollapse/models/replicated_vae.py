@@ -37,9 +37,6 @@ from modelcollapse.worlds.images import as_images
 
 __all__ = ["StackedVAENetwork", "fit_together", "write_together"]
 
-_LAYERS = ("encoder.0", "encoder.2", "decoder.0", "decoder.2")
-
-
 class StackedVAENetwork(nn.Module):
     """R :class:`VAENetwork` of one shape, weights stacked on a leading replicate axis.
 

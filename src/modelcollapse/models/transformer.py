@@ -102,6 +102,21 @@ class KVCache:
         self.keys.copy_(self.keys[:, index])
         self.values.copy_(self.values[:, index])
 
+    def extend(self, layer: int, keys: torch.Tensor, values: torch.Tensor
+               ) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        """Append T new positions' keys and values (n, nh, T, hs) after the cached ones.
+
+        Returns the layer's keys and values so far and whether attention over
+        them is causal: a cache is filled by one prompt pass from empty, then one
+        token at a time, so a lone new token may see everything and a first
+        pass is causal. The caller advances ``length`` once all layers are done.
+        """
+        start, T = self.length, keys.shape[2]
+        self.keys[layer, :, :, start:start + T] = keys
+        self.values[layer, :, :, start:start + T] = values
+        return (self.keys[layer, :, :, :start + T], self.values[layer, :, :, :start + T],
+                start == 0 and T > 1)
+
     def store(self, layer: int, position: torch.Tensor, keys: torch.Tensor,
               values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Write one step's keys and values (n, nh, 1, hs) at ``position`` (a 1-element tensor).
@@ -130,14 +145,7 @@ class _SelfAttention(nn.Module):
         q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
                    for t in (q, k, v))  # (B, nh, T, hs)
         if cache is not None:
-            start = cache.length
-            cache.keys[layer, :, :, start:start + T] = k
-            cache.values[layer, :, :, start:start + T] = v
-            k = cache.keys[layer, :, :, :start + T]
-            v = cache.values[layer, :, :, :start + T]
-            # A cache is filled by one prompt pass from empty, then one token at a time:
-            # a lone new token may see everything, a first pass is causal.
-            causal = start == 0 and T > 1
+            k, v, causal = cache.extend(layer, k, v)
         else:
             causal = T > 1
         y = F.scaled_dot_product_attention(q, k, v, is_causal=causal)  # (B, nh, T, hs)
