@@ -38,6 +38,9 @@ _META_UNIT = b"modelcollapse.unit"
 _META_HASH = b"modelcollapse.config_hash"
 _META_ROWS = b"modelcollapse.rows"
 _LOCK_NAME = ".lock"
+VIEWS_NAME = "views.json"
+"""What views of the run read instead of rebuilding its chains
+(:mod:`modelcollapse.experiment.views`)."""
 
 
 class RunError(UsageError):
@@ -115,6 +118,7 @@ class RunDirectory:
         self.units_dir = self.path / "units"
         self.weights_dir = self.path / "weights"
         self.record_path = self.path / "run.json"
+        self.views_path = self.path / VIEWS_NAME
         self._lock = RunLock(self.path / _LOCK_NAME, str(self.path))
 
     # -- the record ---------------------------------------------------------
@@ -169,6 +173,14 @@ class RunDirectory:
             _replace_atomically(self.record_path, (json.dumps(record, indent=2) + "\n").encode())
         except OSError as error:
             raise RunError(f"{self.record_path}: cannot write it ({error.strerror}); free space "
+                           "or choose another --out, then run again to resume") from None
+
+    def write_views(self, views: dict) -> None:
+        """Write ``views.json``, atomically (:mod:`modelcollapse.experiment.views`)."""
+        try:
+            _replace_atomically(self.views_path, (json.dumps(views) + "\n").encode())
+        except OSError as error:
+            raise RunError(f"{self.views_path}: cannot write it ({error.strerror}); free space "
                            "or choose another --out, then run again to resume") from None
 
     def open(self, experiment: Experiment, source: str | None = None) -> None:
@@ -246,9 +258,9 @@ class RunDirectory:
 
     def _check_adoptable(self, config_hash: str) -> None:
         """Refuse a directory without a usable ``run.json`` unless it is this run's own."""
-        own = {_LOCK_NAME, "run.json", "units", "weights"}
-        foreign = [p.name for p in self.path.iterdir()
-                   if p.name not in own and not p.name.startswith(".run.json.partial")]
+        own = {_LOCK_NAME, "run.json", VIEWS_NAME, "units", "weights"}
+        foreign = [p.name for p in self.path.iterdir() if p.name not in own
+                   and not p.name.startswith((".run.json.partial", f".{VIEWS_NAME}.partial"))]
         if foreign or (self.units_dir.exists() and not self.units_dir.is_dir()):
             raise RunError(f"{self.path} exists and is not a run directory; "
                            "choose another --out")
