@@ -265,3 +265,25 @@ def test_building_and_training_leave_torchs_global_stream_alone(world):
     rng = np.random.default_rng(0)
     model.fit(world.sample(64, rng=rng), rng=rng).sample(2, rng=rng)
     assert torch.equal(before, torch.random.get_rng_state())
+
+
+@pytest.mark.parametrize("n_items, batch_size", [(10, 3), (10, 5), (4, 6)])
+def test_minibatches_walk_one_permutation_per_epoch_across_copies(monkeypatch, n_items,
+                                                                  batch_size):
+    """Epochs drawn up front and sent in several copies give the batches of one epoch at a time."""
+    import torch
+
+    from modelcollapse.models.transformer import Minibatches
+
+    monkeypatch.setattr(Minibatches, "CHUNK", 2 * n_items)  # two epochs per copy
+    n_steps = 11
+    batches = Minibatches(n_items, batch_size, np.random.default_rng(5), torch.device("cpu"),
+                          n_steps)
+    drawn = [batches.next().tolist() for _ in range(n_steps)]
+    reference, rng = [], np.random.default_rng(5)
+    while len(reference) < n_steps:
+        order = rng.permutation(n_items).tolist()
+        for first in range(0, max(1, n_items // batch_size) * batch_size, batch_size):
+            reference.append(order[first:first + batch_size])
+    assert drawn == reference[:n_steps]
+    assert batches.rng.random() == rng.random()  # no permutation drawn that no step used

@@ -268,7 +268,7 @@ def fit_together(model: TransformerLM, datasets: Sequence[Dataset],
     targets = torch.as_tensor(blocks, device=device)  # (R, n, B)
     inputs = shifted_inputs(targets.flatten(0, 1), model.vocab_size).view_as(targets)
     n_steps = model._n_steps(n_blocks)
-    batches = [Minibatches(n_blocks, model.batch_size, rng, device) for rng in rngs]
+    batches = [Minibatches(n_blocks, model.batch_size, rng, device, n_steps) for rng in rngs]
     rows = torch.arange(net.R, device=device).unsqueeze(1)
     decay = [w for w in net.weights if w.dim() >= 3]  # matrices, with the replicate axis
     no_decay = [w for w in net.weights if w.dim() < 3]

@@ -670,7 +670,7 @@ def train(net: nn.Module, loss_of: Callable[[torch.Tensor], torch.Tensor], n_ite
     decay = [p for p in trained if p.dim() >= 2]
     no_decay = [p for p in trained if p.dim() < 2]
     optimizer = adamw([decay, no_decay], learning_rate, weight_decay, device)
-    batches = Minibatches(n_items, batch_size, rng, device)
+    batches = Minibatches(n_items, batch_size, rng, device, n_steps)
     watch = LossWatch(n_steps, device, tokens_per_item=tokens_per_item)
     for step in range(n_steps):
         set_learning_rate(optimizer, learning_rate * lr_schedule(step, n_steps))
@@ -678,10 +678,25 @@ def train(net: nn.Module, loss_of: Callable[[torch.Tensor], torch.Tensor], n_ite
             loss = loss_of(batches.next())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(trained, 1.0, foreach=True)
+        clip_gradients(trained, 1.0)
         optimizer.step()
         watch.record(step, loss, batch_size)
     return float(watch.tail_mean())
+
+
+def clip_gradients(parameters: list[torch.Tensor], max_norm: float) -> None:
+    """Scale the gradients of ``parameters`` to a total norm of at most ``max_norm``.
+
+    The operations of ``torch.nn.utils.clip_grad_norm_`` (so the same values),
+    without its per-call regrouping of the tensors by device and type, which
+    costs the host more than the device work when a step is short.
+    """
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return
+    norms = [norm.float() for norm in torch._foreach_norm(grads)]  # no copy for float32
+    total = torch.linalg.vector_norm(torch.stack(norms))
+    torch._foreach_mul_(grads, torch.clamp(max_norm / (total + 1e-6), max=1.0))
 
 
 def adamw(groups: list[list[torch.Tensor]], learning_rate: float, weight_decay: float,
@@ -703,36 +718,56 @@ def set_learning_rate(optimizer: torch.optim.Optimizer, rate: float) -> None:
 class Minibatches:
     """Indices of each step's items: a fresh permutation from ``rng`` every epoch.
 
-    Each epoch's permutation goes to the device in one copy, so a step's batch
-    is a slice of a tensor already there rather than a host-to-device transfer.
-    The last items of an epoch that do not fill a batch are skipped.
+    The permutations of all the epochs that ``n_steps`` steps reach are drawn
+    up front, in the order the steps use them, and go to the device in a few
+    large copies (page-locked and asynchronous on a GPU, so the host never
+    waits for the device to catch up before a copy); a step's batch is then a
+    slice of a tensor already there. The last items of an epoch that do not
+    fill a batch are skipped; with fewer items than a batch, each step takes
+    every item once.
 
     Parameters
     ----------
-    n_items, batch_size : int
+    n_items, batch_size, n_steps : int
     rng : numpy.random.Generator
     device : torch.device
     """
 
+    # Indices per copy to the device: large enough that copies are rare, small
+    # enough that a long run's epochs never sit on the device all at once.
+    CHUNK = 1 << 20
+
     def __init__(self, n_items: int, batch_size: int, rng: np.random.Generator,
-                 device: torch.device):
+                 device: torch.device, n_steps: int):
         self.n_items = n_items
         self.batch_size = batch_size
         self.rng = rng
         self.device = device
-        self._new_epoch()
+        self.steps_per_epoch = max(1, n_items // batch_size)
+        self.epochs_left = math.ceil(n_steps / self.steps_per_epoch)
+        self.orders: torch.Tensor | None = None  # (epochs in this copy, n_items)
+        self.epoch = self.step_in_epoch = 0
 
-    def _new_epoch(self) -> None:
-        self.order = torch.as_tensor(self.rng.permutation(self.n_items), device=self.device)
-        self.position = 0
+    def _next_copy(self) -> None:
+        count = min(self.epochs_left, max(1, self.CHUNK // self.n_items))
+        orders = torch.from_numpy(np.stack([self.rng.permutation(self.n_items)
+                                            for _ in range(count)]))
+        if self.device.type == "cuda":
+            orders = orders.pin_memory().to(self.device, non_blocking=True)
+        self.orders = orders.to(self.device)
+        self.epochs_left -= count
+        self.epoch = 0
 
     def next(self) -> torch.Tensor:
         """The next batch's indices (at most ``batch_size`` of them)."""
-        if self.position + self.batch_size > self.n_items and self.position > 0:
-            self._new_epoch()
-        index = self.order[self.position:self.position + self.batch_size]
-        self.position += self.batch_size
-        return index
+        if self.step_in_epoch == self.steps_per_epoch:
+            self.epoch += 1
+            self.step_in_epoch = 0
+        if self.orders is None or self.epoch == len(self.orders):
+            self._next_copy()
+        first = self.step_in_epoch * self.batch_size
+        self.step_in_epoch += 1
+        return self.orders[self.epoch, first:first + self.batch_size]
 
 
 class LossWatch:
@@ -740,9 +775,10 @@ class LossWatch:
 
     Reading a loss on the host waits for the device to finish, so losses are
     checked for NaN or infinity once every ``check_every`` steps (and at the
-    end) rather than every step; a diverged run stops at most that many steps
-    late. Progress reports (``models.progress``) read the loss only when a
-    listener wants one.
+    end) rather than every step; a diverged run stops at most twice that many
+    steps late (on a GPU each check's verdict is read at the next one).
+    Progress reports (``models.progress``) read the loss only when a listener
+    wants one.
 
     Parameters
     ----------
@@ -759,7 +795,8 @@ class LossWatch:
         self.losses = torch.empty(n_steps, device=device)
         self.check_every = check_every
         self.tokens_per_item = tokens_per_item
-        self.checked = 0
+        self.pending: torch.Tensor | None = None  # the last check's verdict, on its way
+        self.pending_event: torch.cuda.Event | None = None
         self.tokens = 0
         self.started = time.perf_counter()
 
@@ -776,13 +813,31 @@ class LossWatch:
                             tokens_per_s=self.tokens / seconds if seconds > 0 else 0.0)
 
     def _check(self, done: int) -> None:
-        recent = self.losses[self.checked:done]
-        bad = (~torch.isfinite(recent)).nonzero()
-        if len(bad):
-            step = self.checked + int(bad[0, 0])
-            raise DivergedError(f"training loss became {float(self.losses[step])} at step "
-                                f"{step + 1} of {self.n_steps}: lower learning_rate")
-        self.checked = done
+        """Raise if a loss so far is not finite, without making the host wait mid-run.
+
+        On a GPU, the verdict on the losses up to now is copied to the host
+        asynchronously and read at the next check, by which time the device
+        has long finished it; the last check reads its own verdict.
+        """
+        verdict = (~torch.isfinite(self.losses[:done])).any()
+        if self.pending is not None:
+            self.pending_event.synchronize()
+            if bool(self.pending):
+                self._raise()
+        if done == self.n_steps or self.losses.device.type != "cuda":
+            if bool(verdict):
+                self._raise()
+            return
+        self.pending = torch.empty((), dtype=torch.bool, pin_memory=True)
+        self.pending.copy_(verdict, non_blocking=True)
+        self.pending_event = torch.cuda.Event()
+        self.pending_event.record()
+
+    def _raise(self) -> None:
+        bad = (~torch.isfinite(self.losses)).nonzero()
+        step = int(bad[0, 0])
+        raise DivergedError(f"training loss became {float(self.losses[step])} at step "
+                            f"{step + 1} of {self.n_steps}: lower learning_rate")
 
     def tail_mean(self) -> torch.Tensor:
         """Mean loss of the last 10% of steps."""
