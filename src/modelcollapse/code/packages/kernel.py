@@ -21,16 +21,21 @@ import numpy as np
 import pandas as pd
 
 from modelcollapse.code.packages.defences import RegistryCheck, acceptance
-from modelcollapse.code.packages.metrics import Generation, PackageNameMetric, package_metrics
+from modelcollapse.code.packages.metrics import (
+    Generation,
+    PackageNameMetric,
+    package_metrics,
+    top_names,
+)
 from modelcollapse.code.packages.model import PackageWriter
+from modelcollapse.code.packages.sparse import PlainPackageFamily
 from modelcollapse.code.packages.world import PackageNameWorld
 from modelcollapse.code.packages.writing import draw_names, name_counts
 from modelcollapse.kernels.engine import POLICIES, BatchedFamily, run_family
 from modelcollapse.policies import Accumulate, AccumulateSubsample
 from modelcollapse.rng import SeedTree
 
-__all__ = ["KEEPS_ARTIFACTS", "RUNS_FILTERS", "loop_refusal", "run_block", "supports",
-           "top_names"]
+__all__ = ["KEEPS_ARTIFACTS", "RUNS_FILTERS", "loop_refusal", "run_block", "supports"]
 
 RUNS_FILTERS = True
 """The defences are this family's filters; the kernel applies them itself."""
@@ -40,8 +45,6 @@ KEEPS_ARTIFACTS = True
 
 CHUNK = 256
 """Replicates per chunk: each (R, V) array of a 9,000-name universe stays near 20 MB."""
-
-_TOP_NAMES = 10
 
 
 def supports(chain) -> bool:
@@ -70,19 +73,6 @@ def contamination(policy, generation: int, n_samples: int) -> float:
     if isinstance(policy, Accumulate | AccumulateSubsample):
         return (generation - 1) / generation
     return 1.0 - policy.n_real_items(n_samples, generation) / n_samples
-
-
-def top_names(universe, P: np.ndarray, squatted: np.ndarray) -> list[dict]:
-    """The most published invented names of one replicate.
-
-    ``P`` (V,) is its published distribution, ``squatted`` (V − n_real,) what is registered.
-    """
-    n_real = universe.n_real
-    order = n_real + np.argsort(-P[n_real:], kind="stable")[:_TOP_NAMES]
-    return [{"name": universe.names[v], "imitates": universe.names[universe.root[v]],
-             "edit": universe.kind[v], "share of writes": round(float(P[v]), 5),
-             "squatted": bool(squatted[v - n_real]), "squattable": bool(universe.squattable[v])}
-            for v in order if P[v] > 0]
 
 
 class PackageFamily(BatchedFamily):
@@ -195,12 +185,17 @@ def run_block(chain, tree: SeedTree, first_replicate: int, n_replicates: int,
               artifacts=None) -> pd.DataFrame:
     """Run a block of replicates of a package-name chain (see :func:`.engine.run_family`).
 
+    A chain with no squatter and no defence runs on
+    :class:`~.sparse.PlainPackageFamily`, whose cost follows the names written;
+    the others on :class:`PackageFamily`, over the whole universe.
     ``artifacts`` keeps replicate 0's most published invented names each generation.
     """
+    plain = not chain.filters and not chain.world.squatter_names
+    kind = PlainPackageFamily if plain else PackageFamily
     kept = [artifacts if first_replicate == 0 else None]
 
     def family(chain, size):
-        return PackageFamily(chain, size, kept.pop() if kept else None)   # first chunk only
+        return kind(chain, size, kept.pop() if kept else None)   # first chunk only
 
-    family.chunk = CHUNK
+    family.chunk = kind.chunk
     return run_family(family, chain, tree, first_replicate, n_replicates)

@@ -14,7 +14,7 @@ import numpy as np
 from modelcollapse.code.packages.writing import name_counts
 from modelcollapse.metrics.named import NamedMetric
 
-__all__ = ["PACKAGE_METRICS", "Generation", "PackageNameMetric", "package_metrics"]
+__all__ = ["PACKAGE_METRICS", "Generation", "PackageNameMetric", "package_metrics", "top_names"]
 
 PACKAGE_METRICS = {
     "invented_name_rate": "share of published writes naming a package that did not exist "
@@ -33,6 +33,8 @@ PACKAGE_METRICS = {
     "real_packages_known": "distinct real packages in the model's training set",
 }
 """Metric name -> what it measures."""
+
+_TOP_NAMES = 10
 
 
 @dataclass
@@ -149,3 +151,16 @@ class PackageNameMetric(NamedMetric):
         state = Generation.plain(model.writer, model.items_[:, np.newaxis])
         return {self.name: float(package_metrics([self.name], world.universe, state)
                                  [self.name][0])}
+
+
+def top_names(universe, P: np.ndarray, squatted: np.ndarray) -> list[dict]:
+    """The most published invented names of one replicate.
+
+    ``P`` (V,) is its published distribution, ``squatted`` (V − n_real,) what is registered.
+    """
+    n_real = universe.n_real
+    order = n_real + np.argsort(-P[n_real:], kind="stable")[:_TOP_NAMES]
+    return [{"name": universe.names[v], "imitates": universe.names[universe.root[v]],
+             "edit": universe.kind[v], "share of writes": round(float(P[v]), 5),
+             "squatted": bool(squatted[v - n_real]), "squattable": bool(universe.squattable[v])}
+            for v in order if P[v] > 0]
