@@ -209,3 +209,49 @@ def test_the_kernels_rates_equal_those_recomputed_from_writes_and_acceptance(fil
                                    err_msg=name)
     assert family.squatted.sum(axis=1).max() == 60
 
+
+
+@pytest.mark.parametrize("habit, h", [(0.43, 0.217), (0.05, 0.6), (1.0, 0.217)])
+def test_the_plain_kernel_measures_what_the_dense_kernel_measures(habit, h):
+    # The same training sets (drawn by the plain kernel for six generations) measured by both
+    # families: every metric, the names' age included, to float rounding.
+    from modelcollapse.code.packages.kernel import PackageFamily
+    from modelcollapse.code.packages.sparse import PlainPackageFamily
+
+    full = Chain(PackageNameWorld(n_packages=N_PACKAGES), PackageWriter(h, habit), Replace(),
+                 n_samples=300, n_generations=6, metrics=METRICS)
+    plain, dense = PlainPackageFamily(full, 40), PackageFamily(full, 40)
+    rng = np.random.default_rng(0)
+    (items,) = plain.real(300, rng)
+    ours, theirs = np.empty((40, len(METRICS))), np.empty((40, len(METRICS)))
+    for _ in range(6):
+        state, _ = plain.fit((items,))
+        plain.measure(state, ours)
+        dense.measure(dense.fit((plain.order.external[state.items].T,))[0], theirs)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+        (items,) = plain.synthetic(state, 300, None, rng)
+
+
+@pytest.mark.parametrize("habit", [0.43, 0.0, 1.0])
+def test_the_plain_kernel_writes_names_as_the_write_distribution_says(habit):
+    # Two million writes of one fitted model against W cell by cell (|z| < 5.5 over about a
+    # thousand cells), and nothing written outside W's support; likewise the real draws.
+    from modelcollapse.code.packages.sparse import PlainPackageFamily, Training
+    from modelcollapse.code.packages.writing import name_counts
+
+    full = Chain(PackageNameWorld(n_packages=N_PACKAGES), PackageWriter(0.3, habit), Replace(),
+                 n_samples=300, n_generations=2, metrics=METRICS)
+    family = PlainPackageFamily(full, 1)
+    order, V = family.order, len(full.world.universe)
+    training = np.random.default_rng(1).integers(0, V, size=(1, 300))
+    state = Training(np.sort(order.internal[training].astype(order.dtype), axis=1))
+    n = 2_000_000
+    for drawn, law in [
+        (family.synthetic(state, n, None, np.random.default_rng(5))[0][:, 0],
+         full.model.writer.write_mass(training.T, name_counts(training.T, V))[0]),
+        (family.real(n, np.random.default_rng(6))[0][:, 0], full.world.probabilities),
+    ]:
+        seen = np.bincount(order.external[drawn], minlength=V) / n
+        assert seen[law == 0].sum() == 0
+        z = (seen - law)[law > 0] / np.sqrt(law * (1 - law) / n)[law > 0]
+        assert np.abs(z).max() < 5.5

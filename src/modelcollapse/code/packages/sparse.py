@@ -87,6 +87,8 @@ class PackageOrder:
         self.habitual = np.zeros(V, dtype=bool)
         self.n_mistakes = (universe.mistake_stop - universe.mistake_start).astype(np.int64)
         self.first = self.internal[:n_real]                               # package i's own name
+        self.slip_base = self.first[self.package]       # a slip on a name's package writes
+        self.slip_choices = self.n_mistakes[self.package]   # one of these names, in order
         self.habitual[self.first[self.n_mistakes > 0] + 1] = True
         kappa = np.empty(V)                       # k(v): a slip's chance of writing v
         kappa[n_real:] = writer.slip_to_invented
@@ -94,18 +96,19 @@ class PackageOrder:
         self.kappa = kappa[self.external]
         self.kappa_habitual = np.where(self.n_mistakes == 1, 1.0, habit)
         self.kappa_other = (1.0 - habit) / np.maximum(self.n_mistakes - 1, 1)
+        self.kappa_best = np.maximum(self.kappa_habitual, self.kappa_other)
 
     def slip(self, names: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """The mistake written when a write of each internal name slips."""
-        package = self.package[names]
-        k = self.n_mistakes[package]
+        k = self.slip_choices[names]
         u = rng.random(len(names))
-        # habitual with chance `habit` (always when it is the only one), else one of the
-        # other k - 1 evenly; the clip guards the rounding of u just below 1
-        other = np.minimum(((u - self.habit) / (1.0 - self.habit) * (k - 1)).astype(np.int64)
-                           if self.habit < 1.0 else 0, np.maximum(k - 2, 0))
-        offset = np.where(k == 0, 0, np.where((u < self.habit) | (k == 1), 1, 2 + other))
-        return (self.first[package] + offset).astype(self.dtype)
+        # Offset 1 is the habitual mistake (chance `habit`, or 1 when it is the only one),
+        # 2 … k the others, evenly; a package with none is written itself (offset 0). The
+        # clip guards the rounding of u just below 1.
+        rest = (u - self.habit) / (1.0 - self.habit) if self.habit < 1.0 else u
+        other = np.minimum((rest * (k - 1)).astype(np.int64), k - 2)
+        offset = np.where(k <= 1, k, np.where(u < self.habit, 1, 2 + other))
+        return (self.slip_base[names] + offset).astype(self.dtype)
 
 
 class Training:
@@ -118,9 +121,12 @@ class Training:
     size : int
         m, names per training set (every live replicate holds m).
     alive : ndarray of bool of shape (R,)
-    names, counts, replicate : ndarrays of shape (D,)
-        Each replicate's distinct names, how often each occurs, and the
-        replicate, replicate-major and in package order.
+    names : ndarray of shape (D,)
+        Each replicate's distinct names, replicate-major and in package order.
+    first : ndarray of int of shape (R + 1,)
+        Replicate r's distinct names are ``names[first[r]:first[r + 1]]``.
+    at, end : ndarrays of int of shape (D,)
+        Where each distinct name's copies start and stop in ``items.ravel()``.
     """
 
     def __init__(self, items: np.ndarray):
@@ -128,13 +134,15 @@ class Training:
         self.items, self.size = items, m
         start = np.ones((R, m), dtype=bool)
         start[:, 1:] = items[:, 1:] != items[:, :-1]
-        start &= items >= 0
-        self.alive = start.any(axis=1)
-        at = np.flatnonzero(start)
-        self.names = items.ravel()[at].astype(np.int64)
-        self.replicate = at // m
-        after = np.append(at[1:], R * m)
-        self.counts = np.minimum(after, (self.replicate + 1) * m) - at
+        if items[:, 0].min(initial=0) < 0:       # forgotten replicates hold only -1
+            start &= items >= 0
+        self.at = np.flatnonzero(start)
+        self.first = np.searchsorted(self.at, np.arange(R + 1) * m)
+        self.alive = np.diff(self.first) > 0
+        self.names = items.ravel()[self.at]
+        self.end = np.empty_like(self.at)           # where each name's run of copies ends
+        self.end[:-1] = self.at[1:]
+        self.end[self.first[1:][self.alive] - 1] = (np.flatnonzero(self.alive) + 1) * m
 
 
 class PlainPackageFamily(BatchedFamily):
@@ -144,7 +152,7 @@ class PlainPackageFamily(BatchedFamily):
     internal names ``(m, R)``.
     """
 
-    chunk = 1024
+    chunk = 256
 
     def __init__(self, chain, n_replicates: int, artifacts=None):
         super().__init__(chain, n_replicates)
@@ -153,8 +161,8 @@ class PlainPackageFamily(BatchedFamily):
         self.real_names = alias_table(chain.world.probabilities[self.order.external])
         self.names = [n for m in chain.metrics for n in m.names(chain.model)]
         # only the names' age needs their history
-        self.first_seen = (np.zeros((n_replicates, self.order.V), dtype=np.int32)
-                           if "invented_name_age" in self.names else None)
+        self.first_seen = (np.zeros((n_replicates, self.order.V), dtype=np.min_scalar_type(
+            chain.n_generations)) if "invented_name_age" in self.names else None)
         self.generation = 0
         self.artifacts = artifacts
 
@@ -169,15 +177,14 @@ class PlainPackageFamily(BatchedFamily):
         R, m = state.items.shape
         order = self.order
         # Each write copies a uniform training item; Bin(n, h) of them slip, the first ones.
-        pick = sample.integers(0, m, size=(R, n))
-        pick += (np.arange(R) * m)[:, np.newaxis]
-        written = state.items.ravel()[pick.ravel()].reshape(R, n)
+        pick = sample.integers(0, m, size=(R, n), dtype=np.int16 if m <= 2 ** 15 else np.int64)
+        written = state.items.ravel()[(pick + (np.arange(R) * m)[:, np.newaxis]).ravel()]
         slips = sample.binomial(n, order.h, size=R)
         row_start = np.repeat(np.arange(R) * n, slips)
         first_slip = np.repeat(np.cumsum(slips) - slips, slips)
         at = row_start + np.arange(len(row_start)) - first_slip
-        flat = written.ravel()
-        flat[at] = order.slip(flat[at], sample)
+        written[at] = order.slip(written[at], sample)
+        written = written.reshape(R, n)
         written[~state.alive] = -1
         return (written.T,)
 
@@ -223,10 +230,10 @@ def _top_units(values: np.ndarray, copies: np.ndarray, replicate: np.ndarray, R:
     units lie among the ``k`` largest values, as every value is held at least once.
     """
     first = np.searchsorted(replicate, np.arange(R))
-    width = int(np.bincount(replicate, minlength=R).max(initial=0))
+    width = max(int(np.bincount(replicate, minlength=R).max(initial=0)), k)
     column = np.arange(len(replicate)) - first[replicate]
-    grid = np.zeros((R, max(width, k)))
-    held = np.zeros((R, max(width, k)), dtype=np.int64)
+    grid = np.zeros((R, width))
+    held = np.zeros((R, width), dtype=np.int64)
     grid[replicate, column] = values
     held[replicate, column] = copies
     if width > k:
@@ -240,85 +247,136 @@ def _top_units(values: np.ndarray, copies: np.ndarray, replicate: np.ndarray, R:
     return (grid * np.clip(k - before, 0, held)).sum(axis=1)
 
 
-def plain_metrics(names, order: PackageOrder, state: Training, first_seen: np.ndarray,
-                  generation: int) -> dict[str, np.ndarray]:
-    """The package-name metrics ``names`` of R models with no squatter or defence, each (R,).
+def _floor(counts: np.ndarray, replicate: np.ndarray, R: int, k: int) -> np.ndarray:
+    """The largest power of two t with at least ``k`` counts >= t, per replicate (0 if none).
 
-    The same values as :func:`.metrics.package_metrics` on the dense write
-    distribution (to float rounding: the sums run over distinct names), read
-    off the distinct training names. ``first_seen`` (R, V), the generation
-    each internal name first entered a training set, is updated in place.
+    ``counts`` are positive integers below 2**24; ``replicate`` says whose each is.
     """
-    R, m, h = len(state.alive), state.size, order.h
-    names_, counts, replicate = state.names, state.counts, state.replicate
-    invented = order.invented[names_]
-    package = order.package[names_]
-    # Runs of one package within one replicate: b(i), the slips' weight of package i.
-    new = np.ones(len(names_), dtype=bool)
-    new[1:] = (package[1:] != package[:-1]) | (replicate[1:] != replicate[:-1])
-    run = np.cumsum(new) - 1
-    run_start = np.flatnonzero(new)
-    by_package = np.add.reduceat(counts, run_start) if len(run_start) else counts[:0]
-    run_package, run_replicate = package[run_start], replicate[run_start]
-    slips_invent = order.n_mistakes[run_package] > 0
-    invented_mass = ((1.0 - h) * np.bincount(replicate[invented], counts[invented], minlength=R)
-                     + h * np.bincount(run_replicate[slips_invent], by_package[slips_invent],
-                                       minlength=R)) / m
-    known = np.bincount(replicate[invented], minlength=R)
+    level = (counts.astype(np.float32).view(np.int32) >> 23) - 127   # floor(log2 count)
+    levels = int(level.max(initial=0)) + 1
+    histogram = np.bincount(replicate * levels + level, minlength=R * levels).reshape(R, levels)
+    enough = np.cumsum(histogram[:, ::-1], axis=1)[:, ::-1] >= k    # counts >= 2**level
+    top = levels - 1 - np.argmax(enough[:, ::-1], axis=1)
+    return np.where(enough[:, 0], 2.0 ** top, 0.0)
 
-    def ratio(part, whole):
-        return np.where(whole > 0, part / np.where(whole > 0, whole, 1), np.nan)
 
-    def top_share():
+def _sums(x: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Sums of ``x[first[r]:first[r + 1]]`` for each r (integers: exact)."""
+    total = np.concatenate([[0], np.cumsum(x)])
+    return total[first[1:]] - total[first[:-1]]
+
+
+def _ratio(part, whole):
+    return np.where(whole > 0, part / np.where(whole > 0, whole, 1), np.nan)
+
+
+class _Summary:
+    """What the metrics read off R training sets: invented names held, runs of packages."""
+
+    def __init__(self, order: PackageOrder, state: Training):
+        R, self.m, self.h = len(state.alive), state.size, order.h
+        self.R, self.order, self.state = R, order, state
+        D = len(state.names)
+        held = np.flatnonzero(order.invented[state.names])     # the invented training names
+        held_first = np.searchsorted(held, state.first)
+        self.held, self.known = held, np.diff(held_first)
+        self.name, self.count = state.names[held], state.end[held] - state.at[held]
+        self.owner = np.repeat(np.arange(R), self.known)
+        package = order.package[state.names]
+        # Runs of one package within one replicate: b(i), the slips' weight of package i.
+        new = np.empty(D, dtype=bool)
+        new[0:1] = True
+        np.not_equal(package[1:], package[:-1], out=new[1:])
+        new[state.first[:-1][state.alive]] = True
+        self.new = new
+        self.run_start = np.flatnonzero(new)
+        run_first = np.searchsorted(self.run_start, state.first)
+        self.run_stop = np.append(self.run_start[1:], D)
+        self.by_package = state.end[self.run_stop - 1] - state.at[self.run_start]
+        self.run_package = package[self.run_start]
+        self.run_replicate = np.repeat(np.arange(R), np.diff(run_first))
+        self.n_mistakes = order.n_mistakes[self.run_package]
+        self.invented_mass = ((1.0 - self.h) * _sums(self.count, held_first)
+                              + self.h * _sums(self.by_package * (self.n_mistakes > 0),
+                                               run_first)) / self.m
+
+    def top_share(self) -> np.ndarray:
+        """Share of the invented writes that go to the ten most written invented names."""
+        order, state, m, h = self.order, self.state, self.m, self.h
+        by_package, n_mistakes, run_package = self.by_package, self.n_mistakes, self.run_package
         # Invented names with mass: those trained on, each on its own, and each package's
         # untrained mistakes: the habitual one, and the others, which share one mass.
-        trained = ((1.0 - h) * counts[invented]
-                   + h * by_package[run[invented]] * order.kappa[names_[invented]]) / m
-        habitual = np.bincount(run[order.habitual[names_]], minlength=len(run_start)) > 0
-        others = (order.n_mistakes[run_package] - 1
-                  - np.bincount(run[invented], minlength=len(run_start)) + habitual)
-        k = order.n_mistakes[run_package]
-        alone = (k > 0) & ~habitual
-        # Ten trained invented names each hold at least (1 - h)/m: what is below cannot count.
-        floor = np.where(known >= _TOP, (1.0 - h) / m, 0.0)
-        alone &= h * by_package * order.kappa_habitual[run_package] / m >= floor[run_replicate]
-        others = np.where(h * by_package * order.kappa_other[run_package] / m
-                          >= floor[run_replicate], others, 0)
-        values = np.concatenate([trained, h * by_package[alone]
-                                 * order.kappa_habitual[run_package[alone]] / m,
-                                 h * by_package[others > 0]
-                                 * order.kappa_other[run_package[others > 0]] / m])
-        copies = np.concatenate([np.ones(len(trained), dtype=np.int64),
-                                 np.ones(int(alone.sum()), dtype=np.int64), others[others > 0]])
-        owner = np.concatenate([replicate[invented], run_replicate[alone],
-                                run_replicate[others > 0]])
-        by_owner = np.argsort(owner, kind="stable")
-        top = _top_units(values[by_owner], copies[by_owner], owner[by_owner], R, _TOP)
-        return np.where(invented_mass > 0, top / np.where(invented_mass > 0, invented_mass,
-                                                          1.0), np.nan)
+        # Only what reaches a floor below the tenth largest is ranked: ten trained names
+        # with at least t copies each hold (1 - h) t / m or more, and ten packages with at
+        # least t names each write their habitual mistake with h habit t / m or more.
+        slipping = n_mistakes > 0
+        floor = np.maximum(
+            (1.0 - h) * _floor(self.count, self.owner, self.R, _TOP),
+            h * order.habit * _floor(by_package[slipping], self.run_replicate[slipping],
+                                     self.R, _TOP)) / m
+        run = np.cumsum(self.new) - 1
+        trained = ((1.0 - h) * self.count
+                   + h * by_package[run[self.held]] * order.kappa[self.name]) / m
+        kept = trained >= floor[self.owner]
+        weight = h * by_package / m
+        near = np.flatnonzero(slipping & (weight * order.kappa_best[run_package]
+                                          >= floor[self.run_replicate]))
+        # A run lists the package's own name if trained, then its trained mistakes, habitual
+        # first; so what it holds of its mistakes is read off its length and first names.
+        start, stop, package = self.run_start[near], self.run_stop[near], run_package[near]
+        whose, weight = self.run_replicate[near], weight[near]
+        own = ~order.invented[state.names[start]]
+        first_mistake = np.minimum(start + own, stop - 1)
+        habitual = (start + own < stop) & order.habitual[state.names[first_mistake]]
+        others = n_mistakes[near] - (stop - start - own) - ~habitual
+        alone = ~habitual & (weight * order.kappa_habitual[package] >= floor[whose])
+        others = np.where(weight * order.kappa_other[package] >= floor[whose], others, 0)
+        shared = others > 0
+        values = np.concatenate([trained[kept],
+                                 weight[alone] * order.kappa_habitual[package[alone]],
+                                 weight[shared] * order.kappa_other[package[shared]]])
+        copies = np.concatenate([np.ones(len(values) - int(shared.sum()), dtype=np.int64),
+                                 others[shared]])
+        whose = np.concatenate([self.owner[kept], whose[alone], whose[shared]])
+        by_owner = np.argsort(whose, kind="stable")
+        top = _top_units(values[by_owner], copies[by_owner], whose[by_owner], self.R, _TOP)
+        return _ratio(top, self.invented_mass)
 
-    def age():
-        at = replicate[invented] * order.V + names_[invented]
+    def age(self, first_seen: np.ndarray, generation: int) -> np.ndarray:
+        """Mean generations the invented names held have been known; records new ones."""
+        at = self.owner * self.order.V + self.name
         seen = first_seen.ravel()
         since = seen[at]
         since[since == 0] = generation
         seen[at] = since
-        return ratio(np.bincount(replicate[invented], generation - since + 1.0, minlength=R),
-                     known)
+        years = generation + 1 - since.astype(np.int64)
+        return _ratio(_sums(years, np.concatenate([[0], np.cumsum(self.known)])), self.known)
 
-    zeros = np.zeros(R)
+
+def plain_metrics(wanted, order: PackageOrder, state: Training, first_seen: np.ndarray | None,
+                  generation: int) -> dict[str, np.ndarray]:
+    """The package-name metrics ``wanted`` of R models with no squatter or defence, each (R,).
+
+    The same values as :func:`.metrics.package_metrics` on the dense write
+    distribution (to float rounding: the sums run over distinct names), read
+    off the distinct training names. ``first_seen`` (R, V), the generation
+    each internal name first entered a training set, is updated in place
+    when the names' age is measured.
+    """
+    held = _Summary(order, state)
+    zeros = np.zeros(held.R)
     everything = {
-        "invented_name_rate": lambda: invented_mass,
-        "model_invented_rate": lambda: invented_mass,
+        "invented_name_rate": lambda: held.invented_mass,
+        "model_invented_rate": lambda: held.invented_mass,
         "squatted_install_rate": lambda: zeros,
         "squatted_names": lambda: zeros,
-        "invented_names_known": lambda: known,
-        "squattable_names": lambda: np.bincount(
-            replicate[invented & order.squattable[names_]], minlength=R),
-        "invented_top10_share": top_share,
-        "invented_name_age": age,
+        "invented_names_known": lambda: held.known,
+        "squattable_names": lambda: np.bincount(held.owner[order.squattable[held.name]],
+                                                minlength=held.R),
+        "invented_top10_share": held.top_share,
+        "invented_name_age": lambda: held.age(first_seen, generation),
         "real_names_rejected": lambda: zeros,
-        "real_packages_known": lambda: np.bincount(replicate[~invented], minlength=R),
+        "real_packages_known": lambda: np.diff(state.first) - held.known,
     }
-    values = {name: np.asarray(everything[name](), dtype=float) for name in names}
-    return {name: np.where(state.alive, value, np.nan) for name, value in values.items()}
+    return {metric: np.where(state.alive, np.asarray(everything[metric](), dtype=float), np.nan)
+            for metric in wanted}
