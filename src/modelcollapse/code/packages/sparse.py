@@ -152,7 +152,7 @@ class PlainPackageFamily(BatchedFamily):
     internal names ``(m, R)``.
     """
 
-    chunk = 256
+    chunk = 512
 
     def __init__(self, chain, n_replicates: int, artifacts=None):
         super().__init__(chain, n_replicates)
