@@ -288,7 +288,6 @@ class _Summary:
         new[0:1] = True
         np.not_equal(package[1:], package[:-1], out=new[1:])
         new[state.first[:-1][state.alive]] = True
-        self.new = new
         self.run_start = np.flatnonzero(new)
         run_first = np.searchsorted(self.run_start, state.first)
         self.run_stop = np.append(self.run_start[1:], D)
@@ -314,9 +313,8 @@ class _Summary:
             (1.0 - h) * _floor(self.count, self.owner, self.R, _TOP),
             h * order.habit * _floor(by_package[slipping], self.run_replicate[slipping],
                                      self.R, _TOP)) / m
-        run = np.cumsum(self.new) - 1
-        trained = ((1.0 - h) * self.count
-                   + h * by_package[run[self.held]] * order.kappa[self.name]) / m
+        package_of_held = np.repeat(by_package, self.run_stop - self.run_start)[self.held]
+        trained = ((1.0 - h) * self.count + h * package_of_held * order.kappa[self.name]) / m
         kept = trained >= floor[self.owner]
         weight = h * by_package / m
         near = np.flatnonzero(slipping & (weight * order.kappa_best[run_package]
