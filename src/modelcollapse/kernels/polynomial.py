@@ -68,12 +68,14 @@ def sufficient_statistics(u: np.ndarray, y: np.ndarray, p: int) -> tuple[np.ndar
     moments = np.empty((p, R))
     power_sums[0] = n
     moments[0] = y.sum(axis=0)
-    power = u.copy()
+    power = u
     for k in range(1, 2 * p - 1):
         power_sums[k] = power.sum(axis=0)
         if k < p:
             moments[k] = np.einsum("nr,nr->r", power, y)
-        if k < 2 * p - 2:
+        if k == 1:
+            power = u * u          # a new array once (no copy of u), then updated in place
+        elif k < 2 * p - 2:
             power *= u
     hankel = np.add.outer(np.arange(p), np.arange(p))
     return power_sums[hankel], moments
