@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from modelcollapse.artifacts import ArtifactLog
 from modelcollapse.code.packages import kernel as package_kernel
@@ -27,7 +28,7 @@ from modelcollapse.metrics import Coefficients, Metric, MSEToTruth
 from modelcollapse.models import DegenerateFitError
 from modelcollapse.models import progress as model_progress
 from modelcollapse.policies import Policy, Replace
-from modelcollapse.results import frame_from_rows
+from modelcollapse.results import tidy, wide_from_rows
 from modelcollapse.rng import Role, SeedTree
 from modelcollapse.worlds.drifting import drifts, world_at
 
@@ -129,7 +130,8 @@ class Chain:
         return self.world.noise if noise is None else noise
 
     def run(self, n_replicates: int = 1, *, seed: int = 0, engine: Engine = "auto",
-            first_replicate: int = 0, artifacts: ArtifactLog | None = None) -> pd.DataFrame:
+            first_replicate: int = 0, artifacts: ArtifactLog | None = None,
+            layout: Literal["tidy", "wide"] = "tidy") -> pd.DataFrame | pa.Table:
         """Run replicates and return tidy rows.
 
         Parameters
@@ -147,12 +149,25 @@ class Chain:
             Collects what metrics with ``keeps_artifacts`` keep (sample texts,
             image grids), and each generation's fitted model when the log saves
             models, for the replicates the log keeps; ``None`` keeps nothing.
+        layout : {"tidy", "wide"}, default "tidy"
+            ``"wide"`` returns the recorded table itself, a row per
+            chain-generation and a column per metric (:mod:`modelcollapse.results`):
+            a fifth of the memory with five metrics, and what the runner writes.
 
         Returns
         -------
-        pandas.DataFrame
-            Columns ``replicate, generation, metric, value, status``.
+        pandas.DataFrame or pyarrow.Table
+            Tidy rows, columns ``replicate, generation, metric, value, status``;
+            or the wide table.
         """
+        if layout not in ("tidy", "wide"):
+            raise ValueError(f"layout must be 'tidy' or 'wide', got {layout!r}")
+        table = self._record(n_replicates, seed, engine, first_replicate, artifacts)
+        return table if layout == "wide" else tidy(table)
+
+    def _record(self, n_replicates: int, seed: int, engine: Engine, first_replicate: int,
+                artifacts: ArtifactLog | None) -> pa.Table:
+        """The wide table of :meth:`run`'s replicates."""
         if int(n_replicates) != n_replicates or n_replicates < 1:
             raise ValueError(f"n_replicates must be an integer >= 1, got {n_replicates}")
         if engine not in ("auto", "batched", "loop"):
@@ -170,11 +185,11 @@ class Chain:
             return kernel.run_block(self, tree, first_replicate, n_replicates, **keeps)
         replicates = range(first_replicate, first_replicate + n_replicates)
         if n_replicates > 1 and self._steps_together():
-            return frame_from_rows(self._run_together(tree, replicates, artifacts))
+            return wide_from_rows(self._run_together(tree, replicates, artifacts))
         rows = []
         for replicate in replicates:
             rows.extend(self._run_replicate(tree, replicate, artifacts))
-        return frame_from_rows(rows)
+        return wide_from_rows(rows)
 
     def _steps_together(self) -> bool:
         """Whether the replicates go through the generations side by side.

@@ -6,7 +6,10 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from modelcollapse.chain import Chain
 from modelcollapse.errors import UsageError
@@ -20,7 +23,7 @@ from modelcollapse.plots import (
 )
 from modelcollapse.policies import Accumulate, FreshReal, Replace
 from modelcollapse.provenance import environment, now
-from modelcollapse.results import write_parquet
+from modelcollapse.results import metric_names, tidy, write_parquet
 from modelcollapse.theory import polynomial_chain_theory
 from modelcollapse.worlds import cosine_world
 
@@ -31,6 +34,8 @@ FORMATS = ("png", "svg")
 MAX_CHAIN_GENERATIONS = 5_000_000
 """Most ``replicates * generations`` per policy: the demo holds every row in memory (about
 200 bytes per chain-generation), where an experiment file's run writes blocks as it goes."""
+COEFFICIENT_REPLICATES = 100
+"""``results.parquet`` keeps the coefficients of replicates 0 to 99 of each policy."""
 LIMITS = {"generations": 100_000, "replicates": 1_000_000, "samples": 100_000, "degree": 20}
 
 
@@ -106,6 +111,21 @@ def _prepare_output(out: Path) -> None:
             "choose another folder with --out") from None
 
 
+def _coefficients_of_first(table: pa.Table) -> pa.Table:
+    """``table`` with the coefficients of replicates from :data:`COEFFICIENT_REPLICATES` on null.
+
+    Every replicate's error stays; the coefficients of all of them would
+    quadruple the file (about 17 MB more at the defaults) for what no figure draws.
+    """
+    later = pc.greater_equal(table.column("replicate"), COEFFICIENT_REPLICATES)
+    for name in metric_names(table):
+        if name.startswith("coef_"):
+            index = table.schema.get_field_index(name)
+            column = pc.if_else(later, pa.scalar(None, pa.float64()), table.column(name))
+            table = table.set_column(index, name, column)
+    return table
+
+
 def summary_table(summary: pd.DataFrame, theory: pd.DataFrame,
                   generations=SUMMARY_GENERATIONS) -> pd.DataFrame:
     """Mean error ± standard error at a few generations per policy, with theory."""
@@ -153,16 +173,19 @@ def _run_demo(settings: DemoSettings, out: Path, progress) -> DemoResult:
     world = cosine_world(noise=settings.noise)
     model = PolynomialRegression(degree=settings.degree)
     policies = (Replace(), Accumulate(), FreshReal(0.1))
-    frames = []
+    tables = []
     for policy in policies:
         progress(f"{settings.replicates} replicates under {policy.label}")
         chain = Chain(world, model, policy, settings.samples, settings.generations)
-        frames.append(chain.run(settings.replicates, seed=settings.seed).assign(
-            policy=policy.label))
-    results = pd.concat(frames, ignore_index=True)
-    results["policy"] = pd.Categorical(results["policy"], [p.label for p in policies])
-    write_parquet(results, out / "results.parquet")
+        table = chain.run(settings.replicates, seed=settings.seed, layout="wide")
+        labels = pa.DictionaryArray.from_arrays(
+            pa.array(np.full(table.num_rows, len(tables), dtype=np.int8)),
+            pa.array([p.label for p in policies]))
+        tables.append(_coefficients_of_first(table.add_column(0, "policy", labels)))
+    table = pa.concat_tables(tables)
+    write_parquet(table, out / "results.parquet")
     files.append(out / "results.parquet")
+    results = tidy(table)
 
     theory = pd.DataFrame(columns=["policy", "generation", "metric", "value", "theory"])
     if settings.samples > settings.degree + 2:

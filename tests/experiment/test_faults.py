@@ -122,13 +122,16 @@ def test_units_of_another_configuration_are_not_adopted(finished):
         run_experiment(_experiment(seed=6), finished.parent, backend=SerialBackend(), quiet=True)
 
 
-def test_an_older_format_is_refused_and_left_alone(finished):
+@pytest.mark.parametrize("version, named", [(2, "layout 2;"), (3, r"layout 3 \(a row per value\)")])
+def test_an_older_format_is_refused_in_one_line_and_left_alone(finished, version, named):
     record = json.loads((finished / "run.json").read_text())
-    record["format_version"] = 2
+    record["format_version"] = version
     (finished / "run.json").write_text(json.dumps(record))
-    with pytest.raises(RunError, match="format 2, this one reads 3"):
-        _run(finished.parent)
-    assert json.loads((finished / "run.json").read_text())["format_version"] == 2
+    for attempt in (lambda: _run(finished.parent), lambda: load(finished)):
+        with pytest.raises(RunError, match=f"{named}.* this one reads layout 4") as refused:
+            attempt()
+        assert "\n" not in str(refused.value)
+    assert json.loads((finished / "run.json").read_text())["format_version"] == version
 
 
 def test_a_second_run_on_a_locked_directory_exits_naming_the_holder(finished):

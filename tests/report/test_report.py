@@ -95,7 +95,9 @@ def test_regression_gallery_curves_come_from_recorded_coefficients(small_run):
     mse = last[last.metric == "mse_to_truth"].value.item()
     grid = np.linspace(0, 1, 100)
     curve = (grid[:, None] ** np.arange(len(coef))) @ coef
-    assert np.mean((curve - np.cos(1.5 * np.pi * grid)) ** 2) == pytest.approx(mse, rel=1e-9)
+    # Unit files keep values to float32 precision (2**-24 relative): the coefficients' rounding,
+    # amplified by their cancellation in the curve, leaves the recomputed error within 1e-5.
+    assert np.mean((curve - np.cos(1.5 * np.pi * grid)) ** 2) == pytest.approx(mse, rel=1e-5)
     assert isinstance(frame, pd.DataFrame)
 
 

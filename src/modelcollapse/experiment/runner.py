@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from modelcollapse.experiment.sandbox import read_only_query
 from modelcollapse.experiment.schema import Experiment, parse_experiment
 from modelcollapse.experiment.store import RunDirectory, RunError, Unit, UnitStatus
 from modelcollapse.experiment.sweep import build_chain, point_at, sweep_grid
+from modelcollapse.experiment.unitfile import create_results_view, read_tidy
 from modelcollapse.experiment.units import common_engine, plan, run_unit
+from modelcollapse.experiment.writer import UnitWriter
 
 __all__ = ["RunSummary", "load", "load_artifacts", "load_model", "make_backend", "query",
            "run_experiment", "run_status"]
@@ -82,26 +85,42 @@ def run_experiment(experiment: Experiment, out: str | Path = "runs", *,
             config_json = experiment.model_dump_json()
             with Progress(len(todo), len(status.done), quiet=quiet) as progress:
                 task = progress.watch(run_unit) if backend.in_process else run_unit
-                written = 0
+                writer = UnitWriter(run, config_hash)
                 try:
                     for unit, result in backend.run(task, config_json, todo):
-                        run.write_unit(unit, result.frame, config_hash,
-                                       artifacts=result.artifacts, weights=result.weights)
-                        written += 1
-                        progress.advance()
+                        writer.put(unit, result)
+                        _report(progress, writer)
+                    writer.close()
+                    _report(progress, writer)
                 except Exception as error:
+                    _close_quietly(writer)
                     if not _out_of_memory(error):
                         raise
                     # Short, and without the file's path, so no part of it is ever cut.
                     raise UsageError(
                         f"a unit ran out of {_memory_kind(error)} (units finished before it "
-                        f"are saved: {written} this session); lower model.batch_size or "
-                        "model.sample_batch_size, or use a smaller block or model, then run "
+                        f"are saved: {writer.written} this session); lower model.batch_size "
+                        "or model.sample_batch_size, or use a smaller block or model, then run "
                         "again to resume") from None
+                except BaseException:
+                    _close_quietly(writer)  # an interrupt: what finished is still saved
+                    raise
             run.finish()
         finally:
             run.close()
     return RunSummary(run.path, len(units), len(todo), len(status.done), len(status.broken))
+
+
+def _report(progress: Progress, writer: UnitWriter) -> None:
+    """Advance ``progress`` by the units written since the last call."""
+    for _ in range(writer.written - progress.done):
+        progress.advance()
+
+
+def _close_quietly(writer: UnitWriter) -> None:
+    """Finish ``writer`` while another error is on its way; that error is the one to show."""
+    with contextlib.suppress(Exception):  # the error already on its way says more
+        writer.close()
 
 
 def _out_of_memory(error: BaseException) -> bool:
@@ -139,8 +158,7 @@ def load(path: str | Path) -> pd.DataFrame:
     >>> import modelcollapse
     >>> frame = modelcollapse.load("runs/post-demo")  # doctest: +SKIP
     """
-    files = _unit_files(path)
-    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    frame = read_tidy(_unit_files(path))
     return frame.sort_values(["point", "replicate", "generation"], kind="stable",
                              ignore_index=True)
 
@@ -257,7 +275,7 @@ def query(path: str | Path, sql: str, *, trusted: bool = False) -> pd.DataFrame:
         return read_only_query(files, sql)
     connection = duckdb.connect()
     try:
-        connection.read_parquet([str(f) for f in files], union_by_name=True).create_view("results")
+        create_results_view(connection, files)
         return connection.execute(sql).df()
     except duckdb.Error as error:
         first_line = str(error).splitlines()[0]

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from modelcollapse.experiment.store import RunError
+from modelcollapse.experiment.unitfile import create_results_view
 
 __all__ = ["read_only_query"]
 
@@ -39,7 +40,7 @@ def read_only_query(files: list[Path], sql: str) -> pd.DataFrame:
                                         "autoload_known_extensions": False})
     try:
         paths = [str(Path(f).resolve()) for f in files]
-        connection.read_parquet(paths, union_by_name=True).create_view("results")
+        create_results_view(connection, paths)
         connection.execute(f"SET allowed_paths = [{', '.join(map(_quoted, paths))}]")
         connection.execute("SET enable_external_access = false")
         connection.execute("SET lock_configuration = true")

@@ -1,9 +1,10 @@
 """The run directory: ``run.json``, a lock, and the files of each finished unit.
 
 A finished unit is up to three files in ``units/``: ``<id>.parquet`` (its
-rows), ``<id>.artifacts.parquet`` when its metrics kept artifacts (sample
-texts, image grids), and ``<id>.json``, its record: the unit, the config
-hash, the row count and the SHA-256 of each Parquet file's every byte
+results, laid out as :mod:`modelcollapse.experiment.unitfile` says),
+``<id>.artifacts.parquet`` when its metrics kept artifacts (sample texts,
+image grids), and ``<id>.json``, its record: the unit, the config hash, the
+row count (chain-generations) and the SHA-256 of each Parquet file's every byte
 (footer and schema included). Each is written under a temporary name and
 renamed, the record last, so a unit counts as finished only once all of it
 is on disk. Every read first checks the record against the bytes: hashing is
@@ -30,10 +31,14 @@ from modelcollapse.errors import UsageError
 from modelcollapse.experiment.lock import RunLock
 from modelcollapse.experiment.schema import Experiment, parse_experiment
 from modelcollapse.provenance import environment, now
+from modelcollapse.results import encode
 
 __all__ = ["RunDirectory", "RunError", "Unit", "UnitStatus"]
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+"""Layout of a run directory. 4: a unit's results wide, a row per chain-generation and a
+column per metric (float32 where exact to float32 precision); 3: a row per value."""
+_LAYOUTS = {3: "a row per value", 4: "a row per chain-generation, a column per metric"}
 _META_UNIT = b"modelcollapse.unit"
 _META_HASH = b"modelcollapse.config_hash"
 _META_ROWS = b"modelcollapse.rows"
@@ -150,9 +155,11 @@ class RunDirectory:
             version = record.get("format_version") if isinstance(record, dict) else None
             if version is None or version == FORMAT_VERSION:
                 raise DamagedRecordError(f"{self.record_path}: damaged{rebuild}")
-        if record.get("format_version") != FORMAT_VERSION:
-            raise RunError(f"{self.path}: written by an incompatible modelcollapse "
-                           f"(format {str(record.get('format_version'))[:20]}, this one reads "
+        version = record.get("format_version")
+        if version != FORMAT_VERSION:
+            layout = f" ({_LAYOUTS[version]})" if version in _LAYOUTS else ""
+            raise RunError(f"{self.path}: written by an incompatible modelcollapse (results "
+                           f"layout {str(version)[:20]}{layout}; this one reads layout "
                            f"{FORMAT_VERSION}); rerun the experiment into a new --out")
         return record
 
@@ -305,17 +312,26 @@ class RunDirectory:
         """Where a kept model file lives: ``name`` is ``replicate-R/generation-G/<file>``."""
         return self.weights_dir / f"p{point:04d}" / name
 
-    def write_unit(self, unit: Unit, frame: pd.DataFrame, config_hash: str, *,
+    def write_unit(self, unit: Unit, table: pa.Table, config_hash: str, *,
                    artifacts: pd.DataFrame | None = None,
                    weights: dict[str, bytes] | None = None) -> None:
-        """Write a finished unit: model files, artifacts, rows, then the record vouching for all.
+        """Write a finished unit: model files, artifacts, results, then the record vouching for all.
+
+        Parameters
+        ----------
+        unit : Unit
+        table : pyarrow.Table
+            The unit's wide results, stored by :func:`modelcollapse.results.encode`.
+        config_hash : str
+        artifacts : pandas.DataFrame or None
+        weights : dict of str to bytes or None
 
         Raises
         ------
         RunError
             If the disk is full or the folder not writable; no temporary file stays.
         """
-        record = {"unit": unit.id, "config_hash": config_hash, "rows": len(frame),
+        record = {"unit": unit.id, "config_hash": config_hash, "rows": table.num_rows,
                   "sha256": None, "artifacts_sha256": None}
         try:
             if weights:
@@ -327,28 +343,24 @@ class RunDirectory:
                     record["weights_sha256"][name] = hashlib.sha256(data).hexdigest()
             if artifacts is not None and len(artifacts):
                 record["artifacts_sha256"] = self._write_table(
-                    self.artifacts_path(unit), artifacts, unit, config_hash)
-            record["sha256"] = self._write_table(self.unit_path(unit), frame, unit, config_hash)
+                    self.artifacts_path(unit), pa.Table.from_pandas(artifacts,
+                                                                    preserve_index=False),
+                    unit, config_hash)
+            record["sha256"] = self._write_table(self.unit_path(unit), table, unit, config_hash,
+                                                 encode=encode)
             _replace_atomically(self.unit_record_path(unit), _sealed(record))
         except OSError as error:
             raise RunError(f"{self.unit_path(unit)}: cannot write a unit ({error.strerror}); "
                            "free space or choose another --out, then run again to resume"
                            ) from None
 
-    def _write_table(self, path: Path, frame: pd.DataFrame, unit: Unit,
-                     config_hash: str) -> str:
+    def _write_table(self, path: Path, table: pa.Table, unit: Unit, config_hash: str,
+                     encode=None) -> str:
         """Write one Parquet file atomically; return the SHA-256 of its bytes."""
-        table = pa.Table.from_pandas(frame, preserve_index=False)
         metadata = {**(table.schema.metadata or {}), _META_UNIT: unit.id.encode(),
                     _META_HASH: config_hash.encode(), _META_ROWS: str(table.num_rows).encode()}
         table = table.replace_schema_metadata(metadata)
-        # Dictionary-encode only the text columns: numbers encode faster as plain values.
-        text = [f.name for f in table.schema
-                if pa.types.is_dictionary(f.type) or pa.types.is_string(f.type)
-                or pa.types.is_large_string(f.type)]
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, write_page_checksum=True, use_dictionary=text)
-        data = sink.getvalue().to_pybytes()
+        data = (encode or _plain_parquet)(table)
         _replace_atomically(path, data)
         return hashlib.sha256(data).hexdigest()
 
@@ -413,6 +425,16 @@ class RunDirectory:
                            f"({status.damage[unit]}){more}; run '{self.repair_hint()}' "
                            "to recompute it")
         return status.done
+
+
+def _plain_parquet(table: pa.Table) -> bytes:
+    # Dictionary-encode only the text columns: numbers encode faster as plain values.
+    text = [f.name for f in table.schema
+            if pa.types.is_dictionary(f.type) or pa.types.is_string(f.type)
+            or pa.types.is_large_string(f.type)]
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, write_page_checksum=True, use_dictionary=text)
+    return sink.getvalue().to_pybytes()
 
 
 def _read_unit_record(path: Path) -> dict | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 
 from modelcollapse.artifacts import ArtifactLog
 from modelcollapse.experiment.schema import ConfigError, Experiment
@@ -19,13 +20,15 @@ MAX_UNITS = 1_000_000
 
 @dataclass(frozen=True)
 class UnitResult:
-    """What one unit computed: rows, artifacts, and model files with ``keep_weights``.
+    """What one unit computed: results, artifacts, and model files with ``keep_weights``.
 
-    ``artifacts`` and ``weights`` come from the unit's first replicate when it
-    is replicate 0; ``weights`` maps ``replicate-R/generation-G/<file>`` to bytes.
+    ``table`` is the wide table of :mod:`modelcollapse.results` with ``point`` and
+    the swept keys in front. ``artifacts`` and ``weights`` come from the unit's
+    first replicate when it is replicate 0; ``weights`` maps
+    ``replicate-R/generation-G/<file>`` to bytes.
     """
 
-    frame: pd.DataFrame
+    table: pa.Table
     artifacts: pd.DataFrame
     weights: dict[str, bytes] = field(default_factory=dict)
 
@@ -102,8 +105,8 @@ def run_unit(config_json: str, unit: Unit) -> UnitResult:
     Returns
     -------
     UnitResult
-        Rows with ``point``, one column per swept key, then the chain's tidy
-        columns; artifacts with ``point`` first and, with ``keep_weights``, every
+        The chain's wide table with ``point`` and one column per swept key in
+        front; artifacts with ``point`` first and, with ``keep_weights``, every
         generation's model files (replicate 0 of each point only).
     """
     experiment = Experiment.model_validate_json(config_json)
@@ -113,12 +116,12 @@ def run_unit(config_json: str, unit: Unit) -> UnitResult:
     if experiment.keep_weights:
         from modelcollapse.models.checkpoints import save_checkpoint as save_model
     artifacts = ArtifactLog(replicates=1, save_model=save_model)
-    frame = chain.run(unit.n_replicates, seed=point.experiment.seed,
+    table = chain.run(unit.n_replicates, seed=point.experiment.seed,
                       first_replicate=unit.first_replicate, artifacts=artifacts,
-                      engine=point.experiment.engine)
+                      engine=point.experiment.engine, layout="wide")
     columns = {"point": unit.point, **point.columns()}
     for position, (name, value) in enumerate(columns.items()):
-        frame.insert(position, name, value)
+        table = table.add_column(position, name, pa.repeat(pa.scalar(value), table.num_rows))
     kept = artifacts.frame()
     kept.insert(0, "point", unit.point)
-    return UnitResult(frame, kept, artifacts.weights)
+    return UnitResult(table, kept, artifacts.weights)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
 from modelcollapse.policies import (
     Accumulate,
@@ -29,7 +29,7 @@ from modelcollapse.policies import (
     Replace,
     WebScrape,
 )
-from modelcollapse.results import frame_from_arrays
+from modelcollapse.results import wide_from_arrays
 from modelcollapse.rng import Role, SeedTree
 
 __all__ = ["CHUNK", "POLICIES", "BatchedFamily", "choose_without_replacement", "run_family"]
@@ -212,7 +212,7 @@ class _PolicyBlock:
 
 
 def run_family(family_type: type[BatchedFamily], chain, tree: SeedTree, first_replicate: int,
-               n_replicates: int) -> pd.DataFrame:
+               n_replicates: int) -> pa.Table:
     """Run replicates ``first_replicate … first_replicate + n_replicates - 1`` of ``chain``.
 
     The block is processed in chunks of :data:`CHUNK` replicates, each drawing
@@ -221,13 +221,14 @@ def run_family(family_type: type[BatchedFamily], chain, tree: SeedTree, first_re
 
     Returns
     -------
-    pandas.DataFrame
-        Tidy rows (see :mod:`modelcollapse.results`).
+    pyarrow.Table
+        The wide table of the block (see :mod:`modelcollapse.results`).
     """
     G, R = chain.n_generations, n_replicates
     names = chain.metric_names()
-    values = np.empty((G, R, len(names)))
-    degenerate = np.zeros((G, R), dtype=bool)
+    # Metric by metric, each a (replicate, generation) slab: the wide table's columns, uncopied.
+    values = np.empty((len(names), R, G))
+    degenerate = np.zeros((R, G), dtype=bool)
     chunk = getattr(family_type, "chunk", CHUNK)   # families with wide states chunk finer
     for start in range(0, R, chunk):
         size = min(chunk, R - start)
@@ -239,7 +240,7 @@ def run_family(family_type: type[BatchedFamily], chain, tree: SeedTree, first_re
             state, singular = family.fit(block.training_statistics(g, state))
             dead |= singular
             state = family.forget(state, dead)
-            degenerate[g - 1, start:start + size] = dead
-            family.measure(state, values[g - 1, start:start + size])
+            degenerate[start:start + size, g - 1] = dead
+            family.measure(state, values[:, start:start + size, g - 1].T)
     replicates = np.arange(first_replicate, first_replicate + R)
-    return frame_from_arrays(values, names, replicates, degenerate)
+    return wide_from_arrays(values, names, replicates, degenerate)

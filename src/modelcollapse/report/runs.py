@@ -18,6 +18,7 @@ from modelcollapse.experiment.registry import did_you_mean
 from modelcollapse.experiment.runner import run_status
 from modelcollapse.experiment.schema import Experiment
 from modelcollapse.experiment.store import RunDirectory, RunError
+from modelcollapse.experiment.unitfile import create_results_view
 from modelcollapse.experiment.sweep import Point, build_chain, expand
 from modelcollapse.labels import short_labels, value_label
 from modelcollapse.metrics.display import headline_metric
@@ -169,7 +170,7 @@ class RunView:
         files = [str(self.directory.unit_path(unit)) for unit in self.status.done]
         connection = duckdb.connect()
         try:
-            connection.read_parquet(files, union_by_name=True).create_view("results")
+            create_results_view(connection, files)
         except duckdb.Error as error:
             connection.close()
             raise RunError(f"{self.path}: cannot read its unit files ({error}); run the "
