@@ -91,7 +91,7 @@ def test_bad_downstream_settings_are_one_line_and_exit_2(tmp_path, setting, mess
 
 
 def test_the_report_overlays_theorem_4_1_and_says_when_it_cannot():
-    from modelcollapse.report.theory import chain_theory
+    from modelcollapse.experiment.theory import chain_theory
 
     chain = Chain(LinearWorld(10, 1.0), LinearRegression(min_norm=True), Replace(),
                   n_samples=8, n_generations=3, metrics=(DownstreamRisk(100, 0.5),))

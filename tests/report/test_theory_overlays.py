@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from modelcollapse import Accumulate, Chain, PolynomialRegression, Replace, cosine_world
+from modelcollapse.experiment.theory import chain_theory
 from modelcollapse.metrics import ExcessRisk, MSEToTruth
 from modelcollapse.models.linear import LinearRegression
-from modelcollapse.report.theory import chain_theory
 from modelcollapse.staleness import Frozen, Retrieval
 from modelcollapse.theory import linear_regression_theory, polynomial_chain_theory
 from modelcollapse.worlds.linear import LinearWorld

@@ -54,11 +54,12 @@ def plot(
 def _plot_phase(run: Path, metric: str, output: Path, generation: int | None) -> None:
     from modelcollapse.experiment.registry import did_you_mean
     from modelcollapse.experiment.runner import load
-    from modelcollapse.report import literal_text
+    from modelcollapse.report import RunView, literal_text
     from modelcollapse.report.phase import is_phase_run, plot_phase_diagram
 
     frame = load(run)
-    if not is_phase_run(frame):
+    policies = RunView(run).policies
+    if not is_phase_run(frame, policies):
         raise UsageError(f"{run}: --phase needs a run that sweeps world.drift and web-scrape "
                          "shares, like experiments/staleness-phase.toml")
     metrics = sorted(frame["metric"].unique())
@@ -69,4 +70,4 @@ def _plot_phase(run: Path, metric: str, output: Path, generation: int | None) ->
     if generation is not None and not 1 <= generation <= last:
         raise UsageError(f"--generation {generation}: this run has generations 1 to {last}")
     with literal_text():
-        plot_phase_diagram(frame, output, metric=metric, generation=generation)
+        plot_phase_diagram(frame, policies, output, metric=metric, generation=generation)

@@ -20,7 +20,8 @@ from modelcollapse.experiment.schema import Experiment, parse_experiment
 from modelcollapse.experiment.store import RunDirectory, RunError, Unit, UnitStatus
 from modelcollapse.experiment.sweep import build_chain, point_at, sweep_grid
 from modelcollapse.experiment.unitfile import create_results_view, read_tidy
-from modelcollapse.experiment.units import common_engine, plan, run_unit
+from modelcollapse.experiment.units import common_engine, plan, run_unit, units_of
+from modelcollapse.experiment.views import record_views
 from modelcollapse.experiment.writer import UnitWriter
 
 __all__ = ["RunSummary", "load", "load_artifacts", "load_model", "make_backend", "query",
@@ -80,6 +81,7 @@ def run_experiment(experiment: Experiment, out: str | Path = "runs", *,
     with backend:  # closed however the run ends, a refused run directory included
         run.open(experiment, source)
         try:
+            record_views(run, experiment, source)
             status = run.status(units, config_hash)
             todo = status.pending + status.broken
             config_json = experiment.model_dump_json()
@@ -136,14 +138,14 @@ def run_status(path: str | Path) -> tuple[Experiment, UnitStatus]:
     """The recorded experiment of a run directory and the state of its units."""
     run = RunDirectory(path)
     experiment = run.experiment()
-    _, units = plan(experiment, str(run.record_path))
+    units = units_of(experiment, str(run.record_path))
     return experiment, run.status(units, experiment.config_hash())
 
 
 def _unit_files(path: str | Path) -> list[Path]:
     run = RunDirectory(path)
     experiment = run.experiment()
-    _, units = plan(experiment, str(run.record_path))
+    units = units_of(experiment, str(run.record_path))
     done = run.verified_units(units, experiment.config_hash())
     if not done:
         raise RunError(f"{run.path}: no finished units yet; run the experiment first")
@@ -172,7 +174,7 @@ def load_artifacts(path: str | Path) -> pd.DataFrame:
     """
     run = RunDirectory(path)
     experiment = run.experiment()
-    _, units = plan(experiment, str(run.record_path))
+    units = units_of(experiment, str(run.record_path))
     files = [run.artifacts_path(unit) for unit in run.verified_units(units,
                                                                      experiment.config_hash())
              if run.artifacts_path(unit).exists()]

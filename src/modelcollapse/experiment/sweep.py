@@ -1,11 +1,11 @@
-"""Sweep expansion and building a runnable chain for each sweep point."""
+"""Sweep expansion (pure: settings only) and building a runnable chain for a sweep point."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from modelcollapse.chain import Chain
@@ -16,7 +16,8 @@ from modelcollapse.experiment.schema import Component, ConfigError, Experiment, 
 from modelcollapse.filters import SyntheticDetector
 from modelcollapse.models.checkpoints import SAVES, saves
 
-__all__ = ["Point", "build_chain", "components_used", "expand", "point_at", "sweep_grid"]
+__all__ = ["Point", "build_chain", "components_used", "expand", "point_at", "sweep_grid",
+           "sweep_points"]
 
 MAX_POINTS = 10_000
 """Most sweep points one experiment may have."""
@@ -33,12 +34,22 @@ class Point:
     index: int
     values: dict[str, Any]
     experiment: Experiment
+    # What the built chain says, filled in by expand (sweep_points builds no chain):
     batched: bool = False  # whether its chain has a batched kernel
     loop_refusal: str | None = None  # why its chain cannot run on the loop, if it cannot
 
     def columns(self) -> dict[str, Any]:
         """The swept values as result columns (tables and lists become JSON text)."""
         return {key: column_value(value) for key, value in self.values.items()}
+
+    def where(self, source: str) -> str:
+        """How messages name this point: ``source``, then its swept values."""
+        return _where(source, self.values)
+
+
+def _where(source: str, values: dict[str, Any]) -> str:
+    return source if not values else f"{source}: sweep point " + ", ".join(
+        f"{k}={column_value(v)}" for k, v in values.items())
 
 
 def column_value(value: Any) -> Any:
@@ -96,8 +107,24 @@ def _set(data: dict[str, Any], key: str, value: Any) -> None:
     node[rest] = value
 
 
+def sweep_points(experiment: Experiment, source: str = "experiment") -> list[Point]:
+    """Every sweep point of ``experiment`` with its resolved settings, building no chain.
+
+    Pure grid expansion: what views of a run need, and all they may rely on,
+    since a point's components may read files that have moved since it ran.
+    ``source`` (the file name) starts every message.
+
+    Raises
+    ------
+    ConfigError
+        Naming the sweep key and value that make a point's settings invalid.
+    """
+    grid = _grid(experiment, source)
+    return [_point(experiment, index, values, source) for index, values in enumerate(grid)]
+
+
 def expand(experiment: Experiment, source: str = "experiment") -> list[Point]:
-    """Every sweep point of ``experiment``, each validated and buildable.
+    """Every sweep point of ``experiment``, each validated by building its chain.
 
     ``source`` (the file name) starts every message.
 
@@ -106,12 +133,11 @@ def expand(experiment: Experiment, source: str = "experiment") -> list[Point]:
     ConfigError
         Naming the sweep key and value that make a point impossible.
     """
-    grid = _grid(experiment, source)
-    return [_point(experiment, index, values, source) for index, values in enumerate(grid)]
+    return [_checked(point, source) for point in sweep_points(experiment, source)]
 
 
 def point_at(experiment: Experiment, index: int) -> Point:
-    """Sweep point number ``index`` alone, without building the others."""
+    """Sweep point number ``index`` alone, with its settings resolved but no chain built."""
     return _point(experiment, index, _grid(experiment, "experiment")[index], "experiment")
 
 
@@ -130,14 +156,15 @@ def _point(experiment: Experiment, index: int, values: dict[str, Any], source: s
             _set(data, key, value)
     except ConfigError as error:
         raise ConfigError(f"{source}: {error}") from None
-    where = source if not values else f"{source}: sweep point " + ", ".join(
-        f"{k}={column_value(v)}" for k, v in values.items())
-    point_experiment = parse_experiment(data, source=where)
-    chain = build_chain(point_experiment, where)
+    return Point(index, values, parse_experiment(data, source=_where(source, values)))
+
+
+def _checked(point: Point, source: str) -> Point:
+    """``point`` with what its built chain says about the engines it runs on."""
+    chain = build_chain(point.experiment, point.where(source))
     kernel = chain.kernel()
     refusal = kernel.loop_refusal(chain) if hasattr(kernel, "loop_refusal") else None
-    return Point(index, values, point_experiment, batched=kernel is not None,
-                 loop_refusal=refusal)
+    return replace(point, batched=kernel is not None, loop_refusal=refusal)
 
 
 def components_used(experiment: Experiment) -> set[tuple[str, str]]:
@@ -147,17 +174,13 @@ def components_used(experiment: Experiment) -> set[tuple[str, str]]:
     default metrics of a model are the model's own business and not listed.
     """
     used = set()
-    for values in _grid(experiment, "experiment"):
-        data = experiment.model_dump(mode="json")
-        data["sweep"] = {}
-        for key, value in values.items():
-            _set(data, key, value)
-        point = parse_experiment(data)
-        used |= {("world", point.world.name), ("model", point.model.name),
-                 ("policy", point.policy.name)}
-        used |= {("filter", spec.name) for spec in point.filters}
+    for point in sweep_points(experiment):
+        settings = point.experiment
+        used |= {("world", settings.world.name), ("model", settings.model.name),
+                 ("policy", settings.policy.name)}
+        used |= {("filter", spec.name) for spec in settings.filters}
         used |= {("metric", spec if isinstance(spec, str) else spec.name)
-                 for spec in point.metrics or ()}
+                 for spec in settings.metrics or ()}
     return used
 
 

@@ -12,7 +12,7 @@ from modelcollapse.experiment.schema import ConfigError, Experiment
 from modelcollapse.experiment.store import Unit
 from modelcollapse.experiment.sweep import Point, build_chain, expand, point_at, sweep_grid
 
-__all__ = ["MAX_UNITS", "UnitResult", "common_engine", "plan", "run_unit"]
+__all__ = ["MAX_UNITS", "UnitResult", "common_engine", "plan", "run_unit", "units_of"]
 
 MAX_UNITS = 1_000_000
 """Most units one run may have: each is a file, and every read checks them all."""
@@ -34,7 +34,23 @@ class UnitResult:
 
 
 def plan(experiment: Experiment, source: str = "experiment") -> tuple[list[Point], list[Unit]]:
-    """The sweep points of ``experiment`` and its units, in a fixed order."""
+    """The sweep points of ``experiment``, each checked by building its chain, and its units.
+
+    For ``validate`` and ``run``; views of a finished run use :func:`units_of`,
+    which builds nothing.
+    """
+    units = units_of(experiment, source)
+    return expand(experiment, source), units
+
+
+def units_of(experiment: Experiment, source: str = "experiment") -> list[Unit]:
+    """The units of ``experiment`` in a fixed order, from its settings alone (no chain built).
+
+    Raises
+    ------
+    ConfigError
+        For more than :data:`MAX_UNITS` units.
+    """
     block = experiment.block_size
     per_point = -(-experiment.replicates // block)
     n_points = len(sweep_grid(experiment.sweep)) if experiment.sweep else 1
@@ -42,11 +58,9 @@ def plan(experiment: Experiment, source: str = "experiment") -> tuple[list[Point
         raise ConfigError(f"{source}: {n_points * per_point:,} units ({n_points:,} points x "
                           f"{per_point:,} blocks of {block:,} replicates), over the limit of "
                           f"{MAX_UNITS:,}; set a larger block or fewer replicates")
-    points = expand(experiment, source)
-    units = [Unit(point.index, first, min(block, experiment.replicates - first))
-             for point in points
-             for first in range(0, experiment.replicates, block)]
-    return points, units
+    return [Unit(point, first, min(block, experiment.replicates - first))
+            for point in range(n_points)
+            for first in range(0, experiment.replicates, block)]
 
 
 def common_engine(experiment: Experiment, points: list[Point],

@@ -27,7 +27,6 @@ from modelcollapse.report.keepsakes import artifact_section
 from modelcollapse.report.phase import is_phase_run, plot_phase_diagram
 from modelcollapse.report.runs import RunView
 from modelcollapse.report.theory import theory_with_notes
-from modelcollapse.worlds import RegressionWorld
 
 __all__ = ["render_report"]
 
@@ -192,11 +191,11 @@ def _regression_gallery(view: RunView) -> str:
         return ""
     panels = []
     for index, label in view.points.items():
-        experiment = view.point_experiment(index)
-        world = view.chain(index).world
-        if not isinstance(world, RegressionWorld) or experiment.generations == 0:
+        curve = view.truth_curve(index)
+        G = view.point_experiment(index).generations
+        if curve is None or G == 0:
             continue
-        G = experiment.generations
+        grid, truth = curve
         generations = sorted({1, max(1, G // 4), max(1, G // 2), G})
         rows = view.rows("point = ? AND replicate = 0 AND starts_with(metric, 'coef_') "
                          "AND generation IN (SELECT unnest(?))", [index, generations])
@@ -204,9 +203,9 @@ def _regression_gallery(view: RunView) -> str:
             continue
         coefficients = rows.pivot(index="generation", columns="metric", values="value")
         coefficients = coefficients[sorted(coefficients.columns, key=lambda c: int(c[5:]))]
-        powers = world.grid[:, None] ** np.arange(coefficients.shape[1])
+        powers = grid[:, None] ** np.arange(coefficients.shape[1])
         curves = {int(g): powers @ c.to_numpy() for g, c in coefficients.iterrows()}
-        image = _png(plot_curves, world.grid, world.true_function(world.grid), curves,
+        image = _png(plot_curves, grid, truth, curves,
                      title=f"replicate 0: {label}", alt=f"fitted curves, {label}")
         panels.append(f"<figure>{image}<figcaption>{_e(label)}</figcaption></figure>")
     if not panels:
@@ -220,9 +219,9 @@ def _phase_figure(view: RunView, metric: str) -> str:
     if not {"world.drift", "policy"} <= set(view.experiment.sweep):
         return ""
     frame = load(view.path)
-    if not is_phase_run(frame):
+    if not is_phase_run(frame, view.policies):
         return ""
-    image = _png(plot_phase_diagram, frame, metric=metric, alt="phase diagram")
+    image = _png(plot_phase_diagram, frame, view.policies, metric=metric, alt="phase diagram")
     return (f"<figure id='phase'>{image}<figcaption>Which option wins where. Left: the option "
             f"with the lowest mean {_e(display(metric).name)} at the last generation, per drift "
             "rate and model-written share of the scrape (hatched: a lead under two standard "

@@ -6,47 +6,65 @@ depend on the share (frozen, retrieval, fresh-only) — is summarised at one
 generation: for every (drift rate, contamination share) cell the option with
 the lowest mean error wins; a cell whose runner-up is within two standard
 errors is marked as a tie.
+
+Which points are constant-share scrapes is read from each point's stored
+policy settings (:attr:`~modelcollapse.report.runs.RunView.policies`), never
+from the labels in the rows.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from modelcollapse.metrics.display import display
 
-__all__ = ["SCRAPE", "is_phase_run", "phase_table", "phase_winners", "plot_phase_diagram"]
+__all__ = ["SCRAPE", "is_phase_run", "phase_table", "phase_winners", "plot_phase_diagram",
+           "scrape_shares"]
 
 SCRAPE = "web-scrape"
 """The option whose error depends on the contamination share."""
 
-_SHARE = re.compile(r"^web-scrape\(.*\bend=([0-9.eE+-]+).*schedule=constant")
 TIE_Z = 2.0
 """A winner whose lead is below this many standard errors is called a tie."""
 
 
-def _share(label: str) -> float | None:
-    match = _SHARE.match(str(label))
-    return float(match.group(1)) if match else None
+def scrape_shares(policies: Mapping[int, dict[str, Any]]) -> dict[int, float]:
+    """The model-written share of every point whose policy is a constant-share web scrape.
+
+    Parameters
+    ----------
+    policies : mapping of int to dict
+        Each point's policy settings, e.g. ``{"name": "web-scrape", "schedule":
+        "constant", "end": 0.25}``; the share is ``end``, which such a point names.
+    """
+    return {point: float(policy["end"]) for point, policy in policies.items()
+            if policy.get("name") == SCRAPE and policy.get("schedule") == "constant"
+            and "end" in policy}
 
 
-def is_phase_run(frame: pd.DataFrame, drift: str = "world.drift") -> bool:
-    """Whether ``frame`` sweeps ``drift`` and holds constant-share web-scrape policies."""
+def is_phase_run(frame: pd.DataFrame, policies: Mapping[int, dict[str, Any]],
+                 drift: str = "world.drift") -> bool:
+    """Whether ``frame`` sweeps ``drift`` and policies, some of them constant-share scrapes."""
     return (drift in frame.columns and "policy" in frame.columns
-            and any(_share(p) is not None for p in frame["policy"].unique()))
+            and bool(set(scrape_shares(policies)) & set(frame["point"].unique())))
 
 
-def phase_table(frame: pd.DataFrame, *, metric: str = "w2", generation: int | None = None,
+def phase_table(frame: pd.DataFrame, policies: Mapping[int, dict[str, Any]], *,
+                metric: str = "w2", generation: int | None = None,
                 drift: str = "world.drift") -> pd.DataFrame:
     """Mean error and its standard error per drift rate, option and contamination share.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        Tidy rows of a run with ``drift`` and ``policy`` columns.
+        Tidy rows of a run with ``point``, ``drift`` and ``policy`` columns.
+    policies : mapping of int to dict
+        Each point's policy settings (:func:`scrape_shares`).
     metric : str, default "w2"
     generation : int or None
         Generation compared; ``None`` takes the last one.
@@ -64,7 +82,7 @@ def phase_table(frame: pd.DataFrame, *, metric: str = "w2", generation: int | No
     ValueError
         If the frame is no phase run, or holds no rows of ``metric``.
     """
-    if not is_phase_run(frame, drift):
+    if not is_phase_run(frame, policies, drift):
         raise ValueError(f"a phase diagram needs a run that sweeps {drift!r} and constant "
                          "web-scrape policies beside the others")
     rows = frame[(frame["metric"] == metric) & (frame["status"] == "ok")]
@@ -72,9 +90,10 @@ def phase_table(frame: pd.DataFrame, *, metric: str = "w2", generation: int | No
         raise ValueError(f"no rows of metric {metric!r}: choose one the run measured")
     generation = int(rows["generation"].max()) if generation is None else generation
     rows = rows[rows["generation"] == generation]
-    stats = (rows.groupby([drift, "policy"], observed=True)["value"]
+    rows = rows.assign(share=rows["point"].map(scrape_shares(policies)))
+    stats = (rows.groupby([drift, "policy", "share"], observed=True, dropna=False)["value"]
              .agg(mean="mean", sd="std", n="count").reset_index())
-    shares = stats["policy"].map(_share)
+    shares = stats["share"]
     return pd.DataFrame({
         "drift": stats[drift].astype(float),
         "option": np.where(shares.notna(), SCRAPE, stats["policy"].astype(str)),
@@ -114,8 +133,9 @@ def phase_winners(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(cells, columns=["drift", "share", "winner", "runner_up", "lead_z", "tie"])
 
 
-def plot_phase_diagram(frame: pd.DataFrame, path, *, metric: str = "w2",
-                       generation: int | None = None, drift: str = "world.drift") -> Path:
+def plot_phase_diagram(frame: pd.DataFrame, policies: Mapping[int, dict[str, Any]], path, *,
+                       metric: str = "w2", generation: int | None = None,
+                       drift: str = "world.drift") -> Path:
     """Draw the winner map and, beside it, every option's error against the drift rate.
 
     Left: one cell per (drift rate, contamination share), coloured by the
@@ -128,6 +148,8 @@ def plot_phase_diagram(frame: pd.DataFrame, path, *, metric: str = "w2",
     ----------
     frame : pandas.DataFrame
         Tidy rows of a phase run (see :func:`phase_table`).
+    policies : mapping of int to dict
+        Each point's policy settings (:func:`scrape_shares`).
     path : str, Path or file object
         Where the figure goes (png, svg, pdf by extension).
     metric, generation, drift
@@ -138,7 +160,7 @@ def plot_phase_diagram(frame: pd.DataFrame, path, *, metric: str = "w2",
     from matplotlib.patches import Patch
 
     shown = display(metric)
-    table = phase_table(frame, metric=metric, generation=generation, drift=drift)
+    table = phase_table(frame, policies, metric=metric, generation=generation, drift=drift)
     winners = phase_winners(table)
     generation = int(frame.loc[frame["metric"] == metric, "generation"].max()
                      if generation is None else generation)

@@ -1,7 +1,11 @@
 """A finished (or partly finished) run, read for figures and reports.
 
 Statistics are computed by DuckDB straight from the unit Parquet files, so a
-run of millions of rows is summarised without loading it into Python.
+run of millions of rows is summarised without loading it into Python. What
+else a view needs (each point's settings and label, the theory rows, the
+regression gallery's curve) comes from the run's view data
+(:mod:`modelcollapse.experiment.views`): no model or world is built here, so a
+run directory reads the same after its corpus moved or on another machine.
 """
 
 from __future__ import annotations
@@ -9,18 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from modelcollapse.chain import Chain
 from modelcollapse.experiment.registry import did_you_mean
 from modelcollapse.experiment.runner import run_status
 from modelcollapse.experiment.schema import Experiment
 from modelcollapse.experiment.store import RunDirectory, RunError
 from modelcollapse.experiment.unitfile import create_results_view
-from modelcollapse.experiment.sweep import Point, build_chain, expand
-from modelcollapse.labels import short_labels, value_label
+from modelcollapse.experiment.views import read_views
+from modelcollapse.labels import value_label
 from modelcollapse.metrics.display import headline_metric
 
 __all__ = ["Layout", "RunView"]
@@ -71,7 +76,6 @@ class RunView:
         self.record = self.directory.read_record()
         self.experiment, self.status = run_status(self.path)
         self.directory.refuse_damaged(self.status)  # never summarise wrong rows
-        self._chains: dict[int, Chain] = {}
         if not self.status.done:
             raise RunError(f"{self.path}: no finished units yet ({len(self.status.pending)} "
                            f"pending, {len(self.status.broken)} broken); run the experiment "
@@ -83,24 +87,23 @@ class RunView:
         return self.experiment.name
 
     @cached_property
-    def _points(self) -> dict[int, Point]:
-        return {point.index: point
-                for point in expand(self.experiment, str(self.directory.record_path))}
+    def views(self) -> dict[str, Any]:
+        """The run's view data (:func:`~modelcollapse.experiment.views.read_views`)."""
+        return read_views(self.directory, self.experiment)
+
+    @cached_property
+    def _points(self) -> dict[int, dict[str, Any]]:
+        return {point["index"]: point for point in self.views["points"]}
 
     @cached_property
     def _values(self) -> dict[int, dict[str, str]]:
         """Each point's swept values, labelled by what sets them apart (:func:`short_labels`)."""
-        indices = list(self._points)
-        labels = {key: dict(zip(indices, short_labels(
-            [self._points[i].values[key] for i in indices]), strict=True))
-            for key in self.experiment.sweep}
-        return {i: {key: labels[key][i] for key in self._points[i].values} for i in indices}
+        return {index: point["labels"] for index, point in self._points.items()}
 
     @cached_property
     def points(self) -> dict[int, str]:
         """Each sweep point's label, e.g. ``"samples=30, policy=replace"``."""
-        return {index: ", ".join(f"{k}={v}" for k, v in values.items())
-                or value_label(self.experiment.policy) for index, values in self._values.items()}
+        return {index: point["label"] for index, point in self._points.items()}
 
     @cached_property
     def varying(self) -> list[str]:
@@ -110,7 +113,7 @@ class RunView:
 
     def swept_values(self) -> dict[str, list[str]]:
         """Each varying swept key's values in full (:func:`value_label`), in sweep order."""
-        return {key: list(dict.fromkeys(value_label(point.values[key])
+        return {key: list(dict.fromkeys(value_label(point["values"][key])
                                         for point in self._points.values()))
                 for key in self.varying}
 
@@ -153,13 +156,21 @@ class RunView:
 
     def point_experiment(self, index: int) -> Experiment:
         """The resolved experiment of one sweep point."""
-        return self._points[index].experiment
+        return Experiment.model_validate(self._points[index]["settings"])
 
-    def chain(self, index: int) -> Chain:
-        """The chain of one sweep point, built once per view."""
-        if index not in self._chains:
-            self._chains[index] = build_chain(self.point_experiment(index))
-        return self._chains[index]
+    @property
+    def policies(self) -> dict[int, dict[str, Any]]:
+        """Each sweep point's resolved policy settings, e.g. ``{"name": "replace"}``."""
+        return {index: point["settings"]["policy"] for index, point in self._points.items()}
+
+    def truth_curve(self, index: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The x grid and true curve of a regression point whose chain records coefficients.
+
+        ``None`` for any other point.
+        """
+        curve = self.views["gallery"].get(str(index))
+        return None if curve is None else (np.asarray(curve["grid"]),
+                                          np.asarray(curve["truth"]))
 
     @property
     def complete(self) -> bool:
@@ -196,7 +207,7 @@ class RunView:
         Then as the chain records them, coefficients last.
         """
         recorded = sorted(self.summary["metric"].unique(), key=_metric_order)
-        order = {name: i for i, name in enumerate(self.chain(0).metric_names())}
+        order = {name: i for i, name in enumerate(self._points[0]["metrics"])}
         recorded.sort(key=lambda m: (_metric_order(m)[0], order.get(m, len(order))))
         listed = [spec if isinstance(spec, str) else spec.name
                   for spec in self.point_experiment(0).metrics or ()]
