@@ -89,6 +89,9 @@ class PackageOrder:
         self.first = self.internal[:n_real]                               # package i's own name
         self.slip_base = self.first[self.package]       # a slip on a name's package writes
         self.slip_choices = self.n_mistakes[self.package]   # one of these names, in order
+        # (any positive spread when every slip is habitual: then y < 0 always)
+        self.spread = np.where(self.slip_choices >= 2, (self.slip_choices - 1)
+                               / (1.0 - habit) if habit < 1.0 else 1.0, 0.0)
         self.habitual[self.first[self.n_mistakes > 0] + 1] = True
         kappa = np.empty(V)                       # k(v): a slip's chance of writing v
         kappa[n_real:] = writer.slip_to_invented
@@ -100,15 +103,14 @@ class PackageOrder:
 
     def slip(self, names: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """The mistake written when a write of each internal name slips."""
-        k = self.slip_choices[names]
-        u = rng.random(len(names))
-        # Offset 1 is the habitual mistake (chance `habit`, or 1 when it is the only one),
-        # 2 … k the others, evenly; a package with none is written itself (offset 0). The
-        # clip guards the rounding of u just below 1.
-        rest = (u - self.habit) / (1.0 - self.habit) if self.habit < 1.0 else u
-        other = np.minimum((rest * (k - 1)).astype(np.int64), k - 2)
-        offset = np.where(k <= 1, k, np.where(u < self.habit, 1, 2 + other))
-        return (self.slip_base[names] + offset).astype(self.dtype)
+        index = names.astype(np.intp)
+        # y < 0 (chance `habit`) writes the habitual mistake, offset 1; 0 <= y < k - 1 one
+        # of the other k - 1, offsets 2 … k, evenly. A package with one mistake has
+        # spread 0 and writes it; one with none writes itself (offset 0). The clip also
+        # guards the rounding of u just below 1.
+        y = (rng.random(len(index)) - self.habit) * self.spread[index]
+        offset = np.clip(np.floor(y).astype(np.int64) + 2, 1, self.slip_choices[index])
+        return (self.slip_base[index] + offset).astype(self.dtype)
 
 
 class Training:
