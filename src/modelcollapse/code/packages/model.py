@@ -70,4 +70,5 @@ class PackageWriter:
     def sample(self, n: int, *, rng: np.random.Generator, X=None) -> Dataset:
         """``n`` recommendations: copies of training names, or mistakes of them."""
         mass = Generation.plain(self.writer, self.items_[:, np.newaxis]).mass
-        return Dataset(draw_names(rng, mass, n)[:, 0], None, np.zeros(n, dtype=np.int64))
+        # Model-written (origin 1), whoever wraps it later: never labelled real data.
+        return Dataset.synthetic(draw_names(rng, mass, n)[:, 0], None, 1)
