@@ -223,21 +223,27 @@ class PlainPackageFamily(BatchedFamily):
                                                          dtype=bool)))
 
 
-def _top_units(values: np.ndarray, copies: np.ndarray, replicate: np.ndarray, R: int,
-               k: int) -> np.ndarray:
-    """Sum of each replicate's ``k`` largest values, value ``values[i]`` held ``copies[i]`` times.
+def _top_units(groups, R: int, k: int) -> np.ndarray:
+    """Sum of each replicate's ``k`` largest units.
 
-    ``replicate`` (sorted) says whose each value is. Each replicate's values
-    are laid in a row of an (R, W) matrix and partitioned: the ``k`` largest
-    units lie among the ``k`` largest values, as every value is held at least once.
+    ``groups`` holds ``(values, copies, replicate)`` triples: value
+    ``values[i]`` is held ``copies[i]`` times (an array or 1) by replicate
+    ``replicate[i]``, sorted within each group. Each group fills its own
+    columns of an (R, W) matrix, which is partitioned: the ``k`` largest units
+    lie among the ``k`` largest values, as every value is held at least once.
     """
-    first = np.searchsorted(replicate, np.arange(R))
-    width = max(int(np.bincount(replicate, minlength=R).max(initial=0)), k)
-    column = np.arange(len(replicate)) - first[replicate]
+    placed, width = [], 0
+    for values, copies, replicate in groups:
+        first = np.searchsorted(replicate, np.arange(R + 1))
+        placed.append((values, copies, replicate,
+                       np.arange(len(replicate)) - first[replicate] + width))
+        width += int(np.diff(first).max(initial=0))
+    width = max(width, k)
     grid = np.zeros((R, width))
     held = np.zeros((R, width), dtype=np.int64)
-    grid[replicate, column] = values
-    held[replicate, column] = copies
+    for values, copies, replicate, column in placed:
+        grid[replicate, column] = values
+        held[replicate, column] = copies
     if width > k:
         best = np.argpartition(-grid, k - 1, axis=1)[:, :k]
         grid = np.take_along_axis(grid, best, axis=1)
@@ -332,14 +338,10 @@ class _Summary:
         alone = ~habitual & (weight * order.kappa_habitual[package] >= floor[whose])
         others = np.where(weight * order.kappa_other[package] >= floor[whose], others, 0)
         shared = others > 0
-        values = np.concatenate([trained[kept],
-                                 weight[alone] * order.kappa_habitual[package[alone]],
-                                 weight[shared] * order.kappa_other[package[shared]]])
-        copies = np.concatenate([np.ones(len(values) - int(shared.sum()), dtype=np.int64),
-                                 others[shared]])
-        whose = np.concatenate([self.owner[kept], whose[alone], whose[shared]])
-        by_owner = np.argsort(whose, kind="stable")
-        top = _top_units(values[by_owner], copies[by_owner], whose[by_owner], self.R, _TOP)
+        top = _top_units([(trained[kept], 1, self.owner[kept]),
+                          (weight[alone] * order.kappa_habitual[package[alone]], 1, whose[alone]),
+                          (weight[shared] * order.kappa_other[package[shared]], others[shared],
+                           whose[shared])], self.R, _TOP)
         return _ratio(top, self.invented_mass)
 
     def age(self, first_seen: np.ndarray, generation: int) -> np.ndarray:
