@@ -255,3 +255,13 @@ def test_the_plain_kernel_writes_names_as_the_write_distribution_says(habit):
         assert seen[law == 0].sum() == 0
         z = (seen - law)[law > 0] / np.sqrt(law * (1 - law) / n)[law > 0]
         assert np.abs(z).max() < 5.5
+
+
+def test_the_plain_kernel_keeps_the_top_names_too():
+    log = ArtifactLog()
+    chain(generations=2).run(3, seed=0, artifacts=log)
+    import json
+    table = json.loads(log.frame()["text"].iloc[-1])
+    assert table and not any(row["squatted"] for row in table)
+    shares = [row["share of writes"] for row in table]
+    assert shares == sorted(shares, reverse=True)

@@ -13,6 +13,10 @@ published distribution the next generation's writes are drawn from:
 3. the defences' acceptance A, given what is registered now, and the
    published distribution P ∝ W·A;
 4. the metrics, then the next training set's writes drawn from P.
+
+This works over the whole universe, (R, V) arrays. Chains with no squatter
+and no defence, where P is W, run instead on
+:class:`~.sparse.PlainPackageFamily`, whose cost follows the names written.
 """
 
 from __future__ import annotations

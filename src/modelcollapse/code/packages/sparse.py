@@ -19,6 +19,13 @@ package is i, which the slips follow, is a sum over contiguous runs.
 
 Arrays are ``(R, m)``, replicate-major; the engine sees their ``(m, R)``
 transposes as items.
+
+Results: the same law as :class:`~.kernel.PackageFamily` (which these chains
+ran on until 2026-12-04) and the per-replicate loop, with other draws, so the
+values for a given seed changed; the metrics of a given training set agree
+with the dense ones to float rounding (tested, names' age included). About
+8x faster than the dense kernel, about 50x the loop at 1,000 replicates
+(benchmarks/README.md).
 """
 
 from __future__ import annotations
