@@ -26,7 +26,7 @@ per-unit overhead
     same blocks, frames discarded, nothing written. Overhead is
     ``(runner - direct) / direct``, measured at two unit sizes with
     ``mse_to_truth`` only and at the larger size with the default metrics
-    (``mse_to_truth`` + ``coefficients``, five rows per chain-generation).
+    (``mse_to_truth`` + ``coefficients``, five values per chain-generation).
     The headline uses the default metrics at units of about one second,
     since that is what an experiment file without a ``metrics`` key runs.
     A breakdown splits the overhead into per-unit preparation in
@@ -36,7 +36,7 @@ Dask against the pool
     two single-threaded worker processes); the ratio is ``T(dask) / T(pool)``
     on the same fresh-process times, with the ratio excluding start-up beside it.
 result volume
-    Bytes on disk and rows per chain-generation, read from the unit files the
+    Bytes on disk per value and per chain-generation, read from the unit files the
     runs above wrote, for ``mse_to_truth`` alone and for the default metrics.
 
 Two smaller figures come along: how the preparation ``run_unit`` repeats for
@@ -55,6 +55,7 @@ overhead=…% overhead_target=5% dask_vs_pool=…``.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import resource
@@ -75,6 +76,7 @@ from modelcollapse.experiment.runner import run_experiment
 from modelcollapse.experiment.schema import Experiment, parse_experiment
 from modelcollapse.experiment.sweep import build_chain, point_at
 from modelcollapse.experiment.units import plan
+from modelcollapse.results import metric_names
 
 try:
     import psutil
@@ -168,19 +170,22 @@ class RunTiming:
     closing: float
     n_files: int
     n_bytes: int
-    n_rows: int
+    n_values: int
     value_sum: float
 
 
 def read_run(path: Path) -> tuple[int, int, int, float]:
-    """Files, bytes, rows and the sum of ``value`` over a run's unit files, in unit order."""
+    """Files, bytes, values and the sum of the values over a run's unit files, in unit order."""
     files = sorted((path / "units").glob("*.parquet"))
     n_bytes = sum(f.stat().st_size for f in files)
-    n_rows = sum(pq.read_metadata(f).num_rows for f in files)
-    value_sum = 0.0
+    n_values, value_sum = 0, 0.0
     for f in files:
-        value_sum += float(np.sum(pq.read_table(f, columns=["value"]).column(0).to_numpy()))
-    return len(files), n_bytes, n_rows, value_sum
+        table = pq.read_table(f)
+        for name in metric_names(table):
+            values = table.column(name).to_numpy()
+            n_values += len(values)
+            value_sum += exact_sum(values)
+    return len(files), n_bytes, n_values, value_sum
 
 
 def timed_run(experiment: Experiment, factory: Callable[[], Backend]) -> RunTiming:
@@ -194,9 +199,9 @@ def timed_run(experiment: Experiment, factory: Callable[[], Backend]) -> RunTimi
         total = time.perf_counter() - started
         if summary.computed != n_units:
             raise RuntimeError(f"expected {n_units} units, the runner computed {summary.computed}")
-        n_files, n_bytes, n_rows, value_sum = read_run(summary.path)
+        n_files, n_bytes, n_values, value_sum = read_run(summary.path)
     return RunTiming(total, built - started, backend.first_unit or 0.0, backend.inside,
-                     backend.driver, backend.closing, n_files, n_bytes, n_rows, value_sum)
+                     backend.driver, backend.closing, n_files, n_bytes, n_values, value_sum)
 
 
 def time_direct(experiment: Experiment) -> tuple[float, float]:
@@ -205,12 +210,21 @@ def time_direct(experiment: Experiment) -> tuple[float, float]:
     block = experiment.block_size
     start = time.perf_counter()
     chain = build_chain(point)
+    elapsed = time.perf_counter() - start
     value_sum = 0.0
     for first in range(0, point.replicates, block):
+        start = time.perf_counter()
         frame = chain.run(min(block, point.replicates - first), seed=point.seed,
                           first_replicate=first)
-        value_sum += float(np.sum(frame["value"].to_numpy()))
-    return time.perf_counter() - start, value_sum
+        elapsed += time.perf_counter() - start
+        # Summed as the unit files store them, to float32 precision (see modelcollapse.results).
+        value_sum += exact_sum(frame["value"].to_numpy().astype(np.float32))
+    return elapsed, value_sum
+
+
+def exact_sum(values: np.ndarray) -> float:
+    """The correctly rounded sum, the same in any order (files and frames order values apart)."""
+    return math.fsum(values.astype(np.float64).tolist())
 
 
 def time_preparation(n_points: int) -> float:
@@ -396,7 +410,9 @@ def main() -> None:
         if any(run.value_sum != reference or run.n_files != s.sweep_units for run in runs):
             raise RuntimeError(f"the {name} backend did not reproduce the serial results")
     for name, runs in runner_times.items():
-        if any(run.value_sum != direct_sums[name] for run in runs):
+        # Summed per file and metric against per block: equal but for the order of additions.
+        if any(not math.isclose(run.value_sum, direct_sums[name], rel_tol=1e-12)
+               for run in runs):
             raise RuntimeError(f"{name}: the runner's values differ from Chain.run's")
 
     def med(runs: list[RunTiming], field: str) -> float:
@@ -486,8 +502,8 @@ def main() -> None:
         chain_generations = experiment.replicates * experiment.generations
         per_million = run.n_bytes / (chain_generations / 1e6)
         print(f"  {label:>15}: {per_million / 2**20:7.2f} MiB per million chain-generations, "
-              f"{run.n_rows / chain_generations:.0f} rows per chain-generation, "
-              f"{run.n_bytes / run.n_rows:.2f} bytes per row "
+              f"{run.n_values / chain_generations:.0f} values per chain-generation, "
+              f"{run.n_bytes / run.n_values:.2f} bytes per value "
               f"({run.n_files} files, {run.n_bytes / 2**20:,.1f} MiB)")
     print()
 

@@ -9,6 +9,13 @@ chain
     batched engine, tidy frame included, for R = 10^4, 10^5 and 10^6. Prints
     seconds, chain-generations per second, peak RSS above the interpreter's
     start, and the growth exponents between sizes (time ~ R^a, memory ~ R^b).
+memory
+    The same chain with the default metrics (``mse_to_truth`` and four
+    coefficients, five values per chain-generation) at R = 10^5, G = 50:
+    peak RSS above the interpreter's start for ``Chain.run(layout="wide")``
+    (the recorded table, what the runner writes) and for the tidy frame
+    ``Chain.run`` returns by default, each in a fresh process. Target: the
+    wide table adds at most 400 MiB.
 sweep
     An experiment of 1,000 units (1,000 replicates in blocks of one, 20
     generations) through ``run_experiment`` with a local pool of as many
@@ -17,7 +24,7 @@ sweep
     directory size and the driver's peak RSS.
 
 The last line is ``BENCH scale: chain_exponent=… memory_exponent=…
-sweep_overhead_per_unit_ms=…``.
+sweep_overhead_per_unit_ms=… default_metrics_rss_mib=… target=400``.
 
     python benchmarks/bench_scale.py            # about 3 minutes on 2 cores
     python benchmarks/bench_scale.py --quick    # 10^3 to 10^4, 100 units
@@ -52,6 +59,23 @@ def chain_child(n_replicates: int) -> dict:
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"seconds": seconds, "rss_mib": (peak - before) / 1024, "rows": len(frame)}
+
+
+def memory_child(n_replicates: int, layout: str) -> dict:
+    """The chain with its default metrics, 50 generations: seconds and RSS growth (MiB)."""
+    from modelcollapse.chain import Chain
+    from modelcollapse.models.regression import PolynomialRegression
+    from modelcollapse.worlds.functions import cosine_world
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    chain = Chain(cosine_world(), PolynomialRegression(degree=3), n_samples=30,
+                  n_generations=50)
+    start = time.perf_counter()
+    result = chain.run(n_replicates, seed=0, layout=layout)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"seconds": seconds, "rss_mib": (peak - before) / 1024,
+            "values": n_replicates * 50 * 5, "rows": len(result)}
 
 
 def sweep_child(n_units: int, workers: int) -> dict:
@@ -109,6 +133,15 @@ def main() -> None:
     time_exp = exponent(sizes, [r["seconds"] for r in runs])
     memory_exp = exponent(sizes, [max(r["rss_mib"], 1.0) for r in runs])
     print(f"growth between the two largest: time ~ R^{time_exp:.2f}, memory ~ R^{memory_exp:.2f}")
+    memory_R = 10_000 if args.quick else 100_000
+    memory = {}
+    for layout in ("wide", "tidy"):
+        memory[layout] = in_child("memory", memory_R, layout)
+        run = memory[layout]
+        print(f"chain R={memory_R:,} G=50, default metrics, layout={layout}: "
+              f"{run['seconds']:.2f} s, +{run['rss_mib']:,.0f} MiB peak RSS "
+              f"({run['rss_mib'] * 2**20 / run['values']:.1f} bytes a value), "
+              f"{run['rows']:,} rows")
     sweep = in_child("sweep", n_units, workers)
     per_unit = (sweep["runner"] - sweep["direct"]) / n_units * 1e3
     print(f"sweep of {n_units:,} units (one replicate, 20 generations each), {workers} workers: "
@@ -117,7 +150,8 @@ def main() -> None:
           f"directory {sweep['bytes'] / 2**20:.1f} MiB; driver peak RSS "
           f"{sweep['rss_mib']:,.0f} MiB")
     print(f"BENCH scale: chain_exponent={time_exp:.2f} memory_exponent={memory_exp:.2f} "
-          f"sweep_overhead_per_unit_ms={per_unit:.1f}")
+          f"sweep_overhead_per_unit_ms={per_unit:.1f} "
+          f"default_metrics_rss_mib={memory['wide']['rss_mib']:.0f} target=400")
 
 
 if __name__ == "__main__":
