@@ -265,3 +265,28 @@ def test_the_plain_kernel_keeps_the_top_names_too():
     assert table and not any(row["squatted"] for row in table)
     shares = [row["share of writes"] for row in table]
     assert shares == sorted(shares, reverse=True)
+
+
+def test_the_top_units_and_the_floor_under_them_match_a_plain_sort():
+    from modelcollapse.code.packages.sparse import _floor, _top_units
+
+    rng = np.random.default_rng(3)
+    R = 30
+    groups = []
+    for copies in (1, None):
+        owner = np.sort(rng.integers(0, R, 200))
+        groups.append((rng.integers(1, 40, 200).astype(float), copies if copies
+                       else rng.integers(1, 8, 200), owner))
+    units = [[] for _ in range(R)]
+    for values, copies, owner in groups:
+        for v, c, r in zip(values, np.broadcast_to(copies, values.shape), owner, strict=True):
+            units[r] += [v] * int(c)
+    expected = [sum(sorted(u, reverse=True)[:10]) for u in units]
+    np.testing.assert_array_equal(_top_units(groups, R, 10), expected)
+    counts, owner = groups[0][0].astype(np.int64), groups[0][2]
+    floor = _floor(counts, owner, R, 10)
+    for r in range(R):
+        mine = counts[owner == r]
+        t = floor[r]
+        assert (t == 0 and (mine >= 1).sum() < 10) or ((mine >= t).sum() >= 10
+                                                       and (mine >= 2 * t).sum() < 10)

@@ -265,9 +265,9 @@ def _top_units(groups, R: int, k: int) -> np.ndarray:
 def _floor(counts: np.ndarray, replicate: np.ndarray, R: int, k: int) -> np.ndarray:
     """The largest power of two t with at least ``k`` counts >= t, per replicate (0 if none).
 
-    ``counts`` are positive integers below 2**24; ``replicate`` says whose each is.
+    ``counts`` are positive integers; ``replicate`` says whose each is.
     """
-    level = (counts.astype(np.float32).view(np.int32) >> 23) - 127   # floor(log2 count)
+    level = (counts.astype(np.float64).view(np.int64) >> 52) - 1023   # floor(log2 count)
     levels = int(level.max(initial=0)) + 1
     histogram = np.bincount(replicate * levels + level, minlength=R * levels).reshape(R, levels)
     enough = np.cumsum(histogram[:, ::-1], axis=1)[:, ::-1] >= k    # counts >= 2**level
@@ -294,7 +294,7 @@ class _Summary:
         D = len(state.names)
         held = np.flatnonzero(order.invented[state.names])     # the invented training names
         held_first = np.searchsorted(held, state.first)
-        self.held, self.known = held, np.diff(held_first)
+        self.held, self.held_first, self.known = held, held_first, np.diff(held_first)
         self.name, self.count = state.names[held], state.end[held] - state.at[held]
         self.owner = np.repeat(np.arange(R), self.known)
         package = order.package[state.names]
@@ -324,10 +324,10 @@ class _Summary:
         # with at least t copies each hold (1 - h) t / m or more, and ten packages with at
         # least t names each write their habitual mistake with h habit t / m or more.
         slipping = n_mistakes > 0
-        floor = np.maximum(
-            (1.0 - h) * _floor(self.count, self.owner, self.R, _TOP),
-            h * order.habit * _floor(by_package[slipping], self.run_replicate[slipping],
-                                     self.R, _TOP)) / m
+        floor = (1.0 - h) * _floor(self.count, self.owner, self.R, _TOP) / m
+        if not floor.all():      # e.g. generation 1, before any invented name is trained on
+            floor = np.maximum(floor, h * order.habit / m * _floor(
+                by_package[slipping], self.run_replicate[slipping], self.R, _TOP))
         package_of_held = np.repeat(by_package, self.run_stop - self.run_start)[self.held]
         trained = ((1.0 - h) * self.count + h * package_of_held * order.kappa[self.name]) / m
         kept = trained >= floor[self.owner]
@@ -380,8 +380,7 @@ def plain_metrics(wanted, order: PackageOrder, state: Training, first_seen: np.n
         "squatted_install_rate": lambda: zeros,
         "squatted_names": lambda: zeros,
         "invented_names_known": lambda: held.known,
-        "squattable_names": lambda: np.bincount(held.owner[order.squattable[held.name]],
-                                                minlength=held.R),
+        "squattable_names": lambda: _sums(order.squattable[held.name], held.held_first),
         "invented_top10_share": held.top_share,
         "invented_name_age": lambda: held.age(first_seen, generation),
         "real_names_rejected": lambda: zeros,
