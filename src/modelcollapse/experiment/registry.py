@@ -15,12 +15,14 @@ has to run the user's code again to find them.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 import inspect
 import pickle
 from collections.abc import Callable, Iterable
 from importlib import metadata
+from pathlib import Path
 
 from modelcollapse.errors import UsageError
 
@@ -59,9 +61,21 @@ class Registry:
     def __init__(self, kind: str):
         self.kind = kind
         self._factories: dict[str, Callable] = {}
+        self._examples: dict[str, dict | Callable[[Path], dict]] = {}
 
-    def register(self, name: str) -> Callable[[Callable], Callable]:
+    def register(self, name: str, *, example: dict | Callable[[Path], dict] | None = None
+                 ) -> Callable[[Callable], Callable]:
         """Decorator registering ``factory`` under ``name``.
+
+        Parameters
+        ----------
+        name : str
+        example : dict or callable, optional
+            The smallest experiment that runs this component: experiment
+            settings (``world``, ``samples``, and the component's own table
+            under its kind, e.g. ``model``), or a function of a scratch folder
+            returning them where the example needs files (a checkpoint). The
+            conformance tests run every registered model's example.
 
         Raises
         ------
@@ -73,9 +87,20 @@ class Registry:
             if name in self._factories:
                 raise ValueError(f"a {self.kind} named {name!r} is already registered")
             self._factories[name] = factory
+            if example is not None:
+                self._examples[name] = example
             return factory
 
         return decorate
+
+    def example(self, name: str, folder: Path) -> dict | None:
+        """The example experiment settings registered with ``name``, or None.
+
+        ``folder`` is a scratch folder for examples that need files.
+        """
+        self.get(name)  # an unknown name is an error, not "no example"
+        example = self._examples.get(name)
+        return example(folder) if callable(example) else copy.deepcopy(example)
 
     def names(self) -> list[str]:
         """Registered names, sorted."""

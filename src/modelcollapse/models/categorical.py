@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from modelcollapse.data import Dataset
+from modelcollapse.models.base import Model
 from modelcollapse.models.regression import DegenerateFitError
 
 __all__ = ["CategoricalModel", "counts", "decoding_distribution", "sample_indices"]
@@ -80,7 +81,7 @@ def counts(indices: np.ndarray, vocabulary: int) -> np.ndarray:
 
 
 @dataclass
-class CategoricalModel:
+class CategoricalModel(Model):
     """Category frequencies fitted by counting; sampling with temperature, top-k or top-p.
 
     Parameters
@@ -111,10 +112,6 @@ class CategoricalModel:
             raise ValueError(f"top_k must be an integer >= 1, got {self.top_k}")
         if self.top_p is not None and not 0 < self.top_p <= 1:
             raise ValueError(f"top_p must lie in (0, 1], got {self.top_p}")
-
-    def clone(self) -> CategoricalModel:
-        """Return an unfitted copy with the same settings."""
-        return CategoricalModel(self.temperature, self.top_k, self.top_p)
 
     def fit(self, data: Dataset, *, rng: np.random.Generator | None = None) -> CategoricalModel:
         """Count categories (up to the largest index seen; metrics pad to the vocabulary).

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from modelcollapse.data import Dataset
+from modelcollapse.models.base import Model
 from modelcollapse.models.mixture import random_state_from
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.sklearn_lookup import build_sklearn
@@ -22,7 +23,7 @@ def sklearn_classifier(path: str, params: dict | None = None):
 
 
 @dataclass
-class SklearnClassifier:
+class SklearnClassifier(Model):
     """A scikit-learn classifier; it labels new inputs by argmax or by sampling its probabilities.
 
     Parameters
@@ -41,10 +42,6 @@ class SklearnClassifier:
     def __post_init__(self) -> None:
         if self.labelling not in LABELLING:
             raise ValueError(f"labelling must be 'argmax' or 'sample', got {self.labelling!r}")
-
-    def clone(self) -> SklearnClassifier:
-        """Return an unfitted copy with the same settings."""
-        return SklearnClassifier(self.estimator, self.labelling)
 
     def fit(self, data: Dataset, *, rng: np.random.Generator) -> SklearnClassifier:
         """Fit a fresh clone on ``data``."""

@@ -15,6 +15,7 @@ import numpy as np
 from scipy.special import gammainc, gammaincinv, ndtr, ndtri
 
 from modelcollapse.data import Dataset
+from modelcollapse.models.base import Model
 from modelcollapse.models.regression import SINGULAR_RTOL, DegenerateFitError
 
 __all__ = ["GaussianModel", "truncated_standard_normal"]
@@ -52,7 +53,7 @@ def truncated_standard_normal(rng: np.random.Generator, shape: tuple[int, ...],
 
 
 @dataclass
-class GaussianModel:
+class GaussianModel(Model):
     """A Gaussian fitted by maximum likelihood or with the unbiased covariance.
 
     Parameters
@@ -101,10 +102,6 @@ class GaussianModel:
         if self.keep_fraction is not None and self.keep_fraction < 1:
             return float(np.sqrt(2 * gammaincinv(dim / 2, self.keep_fraction)))
         return None
-
-    def clone(self) -> GaussianModel:
-        """Return an unfitted copy with the same settings."""
-        return GaussianModel(self.estimator, self.truncate_sd, self.keep_fraction)
 
     def fit(self, data: Dataset, *, rng: np.random.Generator | None = None) -> GaussianModel:
         """Estimate mean and covariance. ``rng`` is unused: the fit is deterministic.

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from modelcollapse.data import REAL, Dataset
+from modelcollapse.models.base import Model
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.worlds.exponential import FAMILIES, draw, statistic
 
@@ -14,7 +15,7 @@ __all__ = ["ExponentialFamilyModel"]
 
 
 @dataclass
-class ExponentialFamilyModel:
+class ExponentialFamilyModel(Model):
     """θ̂ = the mean of the family's statistic over the training items (its MLE).
 
     Parameters
@@ -53,10 +54,6 @@ class ExponentialFamilyModel:
             raise ValueError(f"the model's family {self.family!r} differs from the world's "
                              f"{family!r}: leave the model's family out")
         return ExponentialFamilyModel(family, self.real_weight)
-
-    def clone(self) -> ExponentialFamilyModel:
-        """Return an unfitted copy with the same settings."""
-        return ExponentialFamilyModel(self.family, self.real_weight)
 
     def fit(self, data: Dataset, *, rng: np.random.Generator | None = None
             ) -> ExponentialFamilyModel:

@@ -28,7 +28,7 @@ import inspect
 import json
 import math
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,7 @@ from torch.nn import functional as F
 
 from modelcollapse.data import Dataset
 from modelcollapse.errors import UsageError
+from modelcollapse.models.base import Model
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.torch_decoding import Decoding, generate
 from modelcollapse.models.torch_runtime import (
@@ -137,7 +138,7 @@ class _HFWriter:
 
 
 @dataclass
-class HFCausalLM:
+class HFCausalLM(Model):
     """A local causal-LM checkpoint, fine-tuned afresh from ``path`` every generation.
 
     Parameters
@@ -252,10 +253,6 @@ class HFCausalLM:
                              "set conditional = false")
         return replace(self, vocab_size=int(theirs.vocab_size), block_size=block, bos_id=bos,
                        tokenizer=theirs, _start={})
-
-    def clone(self) -> HFCausalLM:
-        """An unfitted copy (sharing the loaded starting checkpoint)."""
-        return HFCausalLM(**{f.name: getattr(self, f.name) for f in fields(self) if f.init})
 
     def _fresh_network(self, device: torch.device):
         """A fresh copy of the starting checkpoint (read from disk once per process)."""

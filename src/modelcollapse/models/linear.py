@@ -8,13 +8,14 @@ import numpy as np
 
 from modelcollapse.data import Dataset
 from modelcollapse.kernels.polynomial import cholesky_solve
+from modelcollapse.models.base import Model
 from modelcollapse.models.regression import DegenerateFitError
 
 __all__ = ["LinearRegression"]
 
 
 @dataclass
-class LinearRegression:
+class LinearRegression(Model):
     """y ≈ Xw, fitted by least squares, or ridge with penalty ``ridge``·‖w‖².
 
     Parameters
@@ -46,10 +47,6 @@ class LinearRegression:
             raise ValueError(f"ridge must be a finite number >= 0, got {self.ridge}")
         if self.noise is not None and (not np.isfinite(self.noise) or self.noise < 0):
             raise ValueError(f"noise must be a finite number >= 0, got {self.noise}")
-
-    def clone(self) -> LinearRegression:
-        """Return an unfitted copy with the same settings."""
-        return LinearRegression(self.ridge, self.noise, self.min_norm)
 
     def fit(self, data: Dataset, *, rng: np.random.Generator | None = None) -> LinearRegression:
         """Solve the (ridge) normal equations.

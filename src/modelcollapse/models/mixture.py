@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from modelcollapse.data import Dataset
+from modelcollapse.models.base import Model
 from modelcollapse.models.regression import DegenerateFitError
 
 __all__ = ["GaussianMixtureModel", "KernelDensityModel", "random_state_from"]
@@ -25,7 +26,7 @@ def random_state_from(rng: np.random.Generator) -> np.random.RandomState:
 
 
 @dataclass
-class GaussianMixtureModel:
+class GaussianMixtureModel(Model):
     """A Gaussian mixture fitted by EM (``sklearn.mixture.GaussianMixture``).
 
     Parameters
@@ -52,10 +53,6 @@ class GaussianMixtureModel:
         if self.covariance_type not in ("full", "tied", "diag", "spherical"):
             raise ValueError("covariance_type must be full, tied, diag or spherical, "
                              f"got {self.covariance_type!r}")
-
-    def clone(self) -> GaussianMixtureModel:
-        """Return an unfitted copy with the same settings."""
-        return GaussianMixtureModel(self.n_components, self.covariance_type, self.max_iter)
 
     def fit(self, data: Dataset, *, rng: np.random.Generator) -> GaussianMixtureModel:
         """Fit by EM, initialised from ``rng``.
@@ -123,7 +120,7 @@ class GaussianMixtureModel:
 
 
 @dataclass
-class KernelDensityModel:
+class KernelDensityModel(Model):
     """A Gaussian kernel density estimate (``sklearn.neighbors.KernelDensity``).
 
     Parameters
@@ -139,10 +136,6 @@ class KernelDensityModel:
     def __post_init__(self) -> None:
         if not self.bandwidth > 0:
             raise ValueError(f"bandwidth must be > 0, got {self.bandwidth}")
-
-    def clone(self) -> KernelDensityModel:
-        """Return an unfitted copy with the same settings."""
-        return KernelDensityModel(self.bandwidth)
 
     def fit(self, data: Dataset, *, rng: np.random.Generator | None = None
             ) -> KernelDensityModel:

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from modelcollapse.data import Dataset
+from modelcollapse.models.base import Model
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.text.decoding import (
     Decoding,
@@ -137,7 +138,7 @@ def _concatenated_ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class NGramLM:
+class NGramLM(Model):
     """An order-k n-gram language model with interpolated smoothing.
 
     Parameters
@@ -216,10 +217,6 @@ class NGramLM:
         """An unfitted copy with the world's tokenizer, vocabulary size and block size."""
         return replace(self, vocab_size=int(world.tokenizer.vocab_size),
                        block_size=int(world.block_size), tokenizer=world.tokenizer)
-
-    def clone(self) -> NGramLM:
-        """An unfitted copy with the same settings (sharing the tokenizer)."""
-        return replace(self)
 
     @property
     def _base(self) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.special import comb
 
 from modelcollapse.data import Dataset
+from modelcollapse.models.base import Model
 
 __all__ = [
     "DegenerateFitError",
@@ -80,7 +81,7 @@ def unit_to_monomial_matrix(p: int, low: float, high: float) -> np.ndarray:
 
 
 @dataclass
-class PolynomialRegression:
+class PolynomialRegression(Model):
     """Least-squares polynomial of a given degree; samples add Gaussian noise.
 
     Parameters
@@ -114,10 +115,6 @@ class PolynomialRegression:
             raise ValueError(f"degree must be a non-negative integer, got {self.degree}")
         if self.noise is not None and (not np.isfinite(self.noise) or self.noise < 0):
             raise ValueError(f"noise must be a finite number >= 0, got {self.noise}")
-
-    def clone(self) -> PolynomialRegression:
-        """Return an unfitted copy with the same hyper-parameters."""
-        return PolynomialRegression(self.degree, self.noise, self.domain)
 
     def fit(self, data: Dataset, *, rng: np.random.Generator | None = None) -> PolynomialRegression:
         """Fit by least squares. ``rng`` is unused: the fit is deterministic.

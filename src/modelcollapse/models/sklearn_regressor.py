@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from modelcollapse.data import Dataset
+from modelcollapse.models.base import Model
 from modelcollapse.models.mixture import random_state_from
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.sklearn_lookup import build_sklearn
@@ -20,7 +21,7 @@ def sklearn_estimator(path: str, params: dict | None = None):
 
 
 @dataclass
-class SklearnRegressor:
+class SklearnRegressor(Model):
     """A scikit-learn regressor refitted each generation; its samples add Gaussian noise.
 
     Every fit works on a fresh clone, and an estimator with a ``random_state``
@@ -44,10 +45,6 @@ class SklearnRegressor:
     def __post_init__(self) -> None:
         if self.noise is not None and (not np.isfinite(self.noise) or self.noise < 0):
             raise ValueError(f"noise must be a finite number >= 0, got {self.noise}")
-
-    def clone(self) -> SklearnRegressor:
-        """Return an unfitted copy with the same settings."""
-        return SklearnRegressor(self.estimator, self.noise)
 
     def fit(self, data: Dataset, *, rng: np.random.Generator) -> SklearnRegressor:
         """Fit a fresh clone of the estimator."""

@@ -38,6 +38,7 @@ from torch.nn import functional as F
 
 from modelcollapse.data import Dataset
 from modelcollapse.models import progress
+from modelcollapse.models.base import Model
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.torch_decoding import Decoding, generate
 from modelcollapse.models.torch_runtime import (
@@ -340,7 +341,7 @@ class Writer:
 
 
 @dataclass
-class TransformerLM:
+class TransformerLM(Model):
     """A GPT-shaped language model trained on the blocks of each generation.
 
     Parameters
@@ -472,11 +473,6 @@ class TransformerLM:
     def needs_lineage(self) -> bool:
         """Whether the chain must pass generation 1's model to :meth:`fit`."""
         return self.init == "generation-1"
-
-    def clone(self) -> TransformerLM:
-        """An unfitted copy with the same settings."""
-        settings = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
-        return TransformerLM(**settings)
 
     def network_config(self) -> GPTConfig:
         """The network's shape for this model's world."""

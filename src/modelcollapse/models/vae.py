@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from modelcollapse.data import Dataset
+from modelcollapse.models.base import Model
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.torch_runtime import (
     DivergedError,
@@ -123,7 +124,7 @@ def negative_elbo(network: VAENetwork, x: torch.Tensor,
 
 
 @dataclass
-class VAE:
+class VAE(Model):
     """A VAE on images; each generation trains a fresh network on its training set.
 
     Parameters
@@ -211,10 +212,6 @@ class VAE:
                 raise ValueError(f"image_shape must be (height, width), got {self.image_shape}")
 
     # -- construction -----------------------------------------------------------------------
-
-    def clone(self) -> VAE:
-        """Return an unfitted copy with the same settings."""
-        return replace(self)
 
     def for_world(self, world) -> VAE:
         """A copy that takes its image shape from an image world."""

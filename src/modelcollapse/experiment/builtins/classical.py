@@ -67,7 +67,7 @@ worlds.register("zipf")(zipf_world)
 worlds.register("linear")(LinearWorld)
 
 
-@models.register("polynomial")
+@models.register("polynomial", example={"world": "cosine", "samples": 30})
 def _polynomial(degree: int = 3, noise: float | None = None):
     """Least-squares polynomial; ``noise`` defaults to the world's."""
     return PolynomialRegression(degree=degree, noise=noise)
@@ -86,7 +86,7 @@ metrics.register("excess_risk")(ExcessRisk)
 metrics.register("downstream_excess_risk")(DownstreamRisk)
 
 
-@models.register("gaussian")
+@models.register("gaussian", example={"world": {"name": "gaussian", "dim": 2}, "samples": 20})
 def _gaussian(estimator: str = "mle", truncate_sd: float | None = None,
               keep_fraction: float | None = None):
     """A Gaussian refitted by MLE or with the unbiased covariance, optionally truncated."""
@@ -97,7 +97,8 @@ for _name in GAUSSIAN_METRICS:
     metrics.register(_name)(partial(GaussianMetric, _name))
 
 
-@models.register("categorical")
+@models.register("categorical", example={"world": {"name": "zipf", "vocabulary": 50},
+                                          "samples": 100})
 def _categorical(temperature: float = 1.0, top_k: int | None = None,
                  top_p: float | None = None):
     """Category frequencies by counting; decoding with temperature, top-k or top-p."""
@@ -108,7 +109,7 @@ for _name in CATEGORICAL_METRICS:
     metrics.register(_name)(partial(CategoricalMetric, _name))
 
 
-@models.register("linear")
+@models.register("linear", example={"world": {"name": "linear", "dim": 3}, "samples": 20})
 def _linear(ridge: float = 0.0, noise: float | None = None, min_norm: bool = False):
     """Least squares, or ridge with penalty ``ridge``; ``noise`` defaults to the world's.
 
@@ -118,7 +119,8 @@ def _linear(ridge: float = 0.0, noise: float | None = None, min_norm: bool = Fal
     return LinearRegression(ridge, noise, min_norm)
 
 worlds.register("exponential-family")(ExponentialFamilyWorld)
-@models.register("exponential-family")
+@models.register("exponential-family", example={"world": "exponential-family",
+                                                 "samples": 30})
 def _exponential_family(real_weight: float | None = None):
     """The maximum-likelihood parameter; with ``real_weight`` a weighted real/synthetic mean."""
     return ExponentialFamilyModel(real_weight=real_weight)
@@ -144,13 +146,14 @@ def _measured_detector(detector: str = "commercial-reported"):
     tpr, fpr, _ = DETECTORS[detector]
     return SyntheticDetector(tpr=tpr, fpr=fpr)
 
-models.register("gmm")(GaussianMixtureModel)
-models.register("kde")(KernelDensityModel)
+models.register("gmm", example={"world": {"name": "gaussian", "dim": 2},
+                                "model": {"n_components": 2}, "samples": 40})(GaussianMixtureModel)
+models.register("kde", example={"world": "gaussian", "samples": 40})(KernelDensityModel)
 for _name in DENSITY_METRICS:
     metrics.register(_name)(partial(DensityMetric, _name))
 
 
-@models.register("sklearn-regressor")
+@models.register("sklearn-regressor", example={"world": "cosine", "samples": 30})
 def _sklearn_regressor(estimator: str = "neighbors.KNeighborsRegressor",
                        params: dict | None = None, noise: float | None = None):
     """A scikit-learn regressor named by its path under ``sklearn``, with its settings."""
@@ -162,7 +165,7 @@ for _name in CLASSIFIER_METRICS:
     metrics.register(_name)(partial(ClassifierMetric, _name))
 
 
-@models.register("classifier")
+@models.register("classifier", example={"world": "two-class", "samples": 40})
 def _classifier(estimator: str = "linear_model.LogisticRegression", params: dict | None = None,
                 labelling: str = "argmax"):
     """A scikit-learn classifier named by its path under ``sklearn``, self-training."""

@@ -34,7 +34,9 @@ for _name in PACKAGE_METRICS:
     metrics.register(_name)(partial(PackageNameMetric, _name))
 
 
-@models.register("package-writer")
+@models.register("package-writer", example={"world": {"name": "package-names",
+                                                       "n_packages": 200},
+                                             "samples": 100})
 def _package_writer(hallucination_rate: float = 0.217, habit: float = 0.43):
     """Recommends package names as its training code did; slips with chance h (Spracklen 2025)."""
     return PackageWriter(hallucination_rate, habit)

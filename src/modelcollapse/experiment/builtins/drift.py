@@ -26,7 +26,7 @@ policies.register("distill")(staleness.Distill)
 worlds.register("imputed-gaussian")(imputed_gaussian_world)
 
 
-@models.register("distillation")
+@models.register("distillation", example={"world": "cosine", "samples": 30})
 def _distillation(teacher_degree: int = 5, student_degree: int = 3,
                   noise: float | None = None):
     """A polynomial teacher on real data, a smaller polynomial student on model-written data."""

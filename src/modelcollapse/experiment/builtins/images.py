@@ -28,7 +28,8 @@ metrics.register("latent_sd")(LatentSD)
 metrics.register("held_out_elbo")(HeldOutELBO)
 
 
-@models.register("vae")
+@models.register("vae", example={"world": "digits-images", "samples": 100,
+                                  "model": {"epochs": 2}})
 def _vae(latent_dim: int = 8, width: int | None = None, likelihood: str = "bernoulli",
          epochs: int = 50, batch_size: int = 100, learning_rate: float = 2e-3,
          output: str = "mean", device: str = "cpu", threads: int | None = 1,

@@ -7,6 +7,8 @@ import them inside their factories, so registering them costs nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from modelcollapse.errors import UsageError
 from modelcollapse.experiment.registry import metrics, models, worlds
 from modelcollapse.metrics.text import GeneratedText, HeldOutPerplexity
@@ -57,7 +59,10 @@ def _text(path: str | None = None, tokenizer: str = "char", vocab_size: int = 10
 
 # --- Models -----------------------------------------------------------------------------------
 
-models.register("ngram")(NGramLM)
+models.register("ngram", example={
+    "world": {"name": "shakespeare", "tokenizer": "char", "block_size": 32,
+              "max_chars": 20_000},
+    "samples": 50, "model": {"order": 3}})(NGramLM)
 
 
 # --- Metrics ----------------------------------------------------------------------------------
@@ -72,7 +77,11 @@ DEFAULT_METRICS.update({"transformer": ["held_out_perplexity", "generated_text"]
                         "hf": ["held_out_perplexity", "generated_text"]})
 
 
-@models.register("transformer")
+@models.register("transformer", example={
+    "world": {"name": "shakespeare", "tokenizer": "char", "block_size": 16,
+              "max_chars": 20_000},
+    "samples": 16, "model": {"steps": 2, "n_layer": 1, "n_embd": 16, "n_head": 2,
+                             "threads": 1}})
 def _transformer(n_layer: int = 2, n_head: int = 4, n_embd: int = 128, dropout: float = 0.0,
                  learning_rate: float = 3e-3, weight_decay: float = 0.01,
                  steps: int | None = 300, epochs: float | None = None, batch_size: int = 32,
@@ -93,7 +102,21 @@ def _transformer(n_layer: int = 2, n_head: int = 4, n_embd: int = 128, dropout: 
         stack_replicates=stack_replicates)
 
 
-@models.register("hf")
+def _tiny_hf_example(folder: Path) -> dict:
+    """Settings of the smallest hf run: a GPT-2-shaped checkpoint built in ``folder``."""
+    from modelcollapse.models.hf import build_tiny_checkpoint
+    from modelcollapse.text.corpora import load_corpus
+
+    checkpoint = folder / "tiny-gpt2"
+    if not checkpoint.exists():
+        build_tiny_checkpoint(checkpoint, load_corpus("shakespeare", 60_000).text,
+                              vocab_size=300)
+    return {"world": {"name": "shakespeare", "tokenizer": f"hf:{checkpoint}", "block_size": 16,
+                      "prompt_size": 8, "max_chars": 20_000},
+            "samples": 16, "model": {"path": str(checkpoint), "steps": 2, "threads": 1}}
+
+
+@models.register("hf", example=_tiny_hf_example)
 def _hf(path: str = "", learning_rate: float = 5e-4, weight_decay: float = 0.0,
         steps: int | None = 100, epochs: float | None = None, batch_size: int = 16,
         conditional: bool = True, temperature: float = 1.0, top_k: int | None = None,
