@@ -8,6 +8,7 @@ from modelcollapse import Chain
 from modelcollapse.artifacts import ArtifactLog, ArtifactSink, decode_array
 from modelcollapse.experiment.store import RunDirectory, Unit
 from modelcollapse.models.density import GaussianModel
+from modelcollapse.results import wide_from_rows
 from modelcollapse.worlds.gaussian import gaussian_world
 
 
@@ -88,7 +89,7 @@ def test_store_writes_artifacts_beside_the_unit(tmp_path):
     run = RunDirectory(tmp_path / "run")
     run.units_dir.mkdir(parents=True)
     unit = Unit(0, 0, 1)
-    run.write_unit(unit, pd.DataFrame({"value": [1.0]}), "hash", artifacts=kept)
+    run.write_unit(unit, wide_from_rows([(0, 1, "m", 1.0, "ok")]), "hash", artifacts=kept)
     back = pd.read_parquet(run.artifacts_path(unit))
     assert list(back.columns) == list(kept.columns) and len(back) == len(kept)
     assert back.text.dropna().str.startswith(("mean", "{")).all()

@@ -98,7 +98,7 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
-def _replace_atomically(path: Path, data: bytes) -> None:
+def _replace_atomically(path: Path, data: bytes | pa.Buffer) -> None:
     """Write ``data`` to ``path`` under a temporary name, then rename; no partial file stays."""
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
@@ -427,14 +427,14 @@ class RunDirectory:
         return status.done
 
 
-def _plain_parquet(table: pa.Table) -> bytes:
+def _plain_parquet(table: pa.Table) -> pa.Buffer:
     # Dictionary-encode only the text columns: numbers encode faster as plain values.
     text = [f.name for f in table.schema
             if pa.types.is_dictionary(f.type) or pa.types.is_string(f.type)
             or pa.types.is_large_string(f.type)]
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, write_page_checksum=True, use_dictionary=text)
-    return sink.getvalue().to_pybytes()
+    return sink.getvalue()
 
 
 def _read_unit_record(path: Path) -> dict | None:

@@ -23,13 +23,13 @@ class UnitResult:
     """What one unit computed: results, artifacts, and model files with ``keep_weights``.
 
     ``table`` is the wide table of :mod:`modelcollapse.results` with ``point`` and
-    the swept keys in front. ``artifacts`` and ``weights`` come from the unit's
-    first replicate when it is replicate 0; ``weights`` maps
-    ``replicate-R/generation-G/<file>`` to bytes.
+    the swept keys in front. ``artifacts`` (None when nothing was kept) and
+    ``weights`` come from the unit's first replicate when it is replicate 0;
+    ``weights`` maps ``replicate-R/generation-G/<file>`` to bytes.
     """
 
     table: pa.Table
-    artifacts: pd.DataFrame
+    artifacts: pd.DataFrame | None
     weights: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -136,6 +136,8 @@ def run_unit(config_json: str, unit: Unit) -> UnitResult:
     columns = {"point": unit.point, **point.columns()}
     for position, (name, value) in enumerate(columns.items()):
         table = table.add_column(position, name, pa.repeat(pa.scalar(value), table.num_rows))
-    kept = artifacts.frame()
-    kept.insert(0, "point", unit.point)
+    kept = None
+    if any(sink.records for sink in artifacts.sinks):  # most units keep none: no empty frame
+        kept = artifacts.frame()
+        kept.insert(0, "point", unit.point)
     return UnitResult(table, kept, artifacts.weights)
