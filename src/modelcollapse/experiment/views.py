@@ -42,7 +42,8 @@ def views_of(experiment: Experiment, source: str = "experiment") -> dict[str, An
     Parameters
     ----------
     experiment : Experiment
-        As recorded in the run directory (after :func:`~.units.common_engine`).
+        As recorded in the run directory (after
+        :func:`~modelcollapse.experiment.units.common_engine`).
     source : str
         Names the run in messages.
 
