@@ -178,7 +178,7 @@ class PlainPackageFamily(BatchedFamily):
     def real(self, n, rng):
         support, keep, alias = self.real_names
         u = rng.random((self.R, n)) * len(support)
-        slot = u.astype(np.int64)
+        slot = np.minimum(u.astype(np.int64), len(support) - 1)   # should u round up to K
         names = np.where(u - slot < keep[slot], support[slot], alias[slot])
         return (names.astype(self.order.dtype).T,)
 
@@ -219,7 +219,7 @@ class PlainPackageFamily(BatchedFamily):
     def measure(self, state, out):
         values = plain_metrics(self.names, self.order, state, self.first_seen, self.generation)
         for column, name in enumerate(self.chain.metric_names()):
-            out[:, column] = np.where(state.alive, values[name], np.nan)
+            out[:, column] = values[name]
         if self.artifacts is not None:
             sink = self.artifacts.sink(0, self.generation)
             if sink is not None and state.alive[0]:
