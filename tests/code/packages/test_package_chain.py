@@ -16,7 +16,14 @@ from modelcollapse.code.packages.model import PackageWriter
 from modelcollapse.code.packages.theory import invented_rate_theory
 from modelcollapse.code.packages.world import PackageNameWorld
 from modelcollapse.filters import HumanReview
-from modelcollapse.policies import Accumulate, FreshReal, Replace, WebScrape
+from modelcollapse.policies import (
+    Accumulate,
+    AccumulateSubsample,
+    FreshReal,
+    KeepOriginal,
+    Replace,
+    WebScrape,
+)
 
 METRICS = tuple(PackageNameMetric(name) for name in PACKAGE_METRICS)
 N_PACKAGES = 150
@@ -75,8 +82,10 @@ def test_invented_rate_follows_its_closed_form_within_4_standard_errors(policy):
         np.testing.assert_allclose(expected, 1 - (1 - 0.217) ** np.arange(1, 7))
 
 
-def test_the_batched_kernel_and_the_loop_agree_in_distribution():
-    plain = chain(samples=100, generations=4)
+@pytest.mark.parametrize("policy", [Replace(), KeepOriginal(0.3), AccumulateSubsample(150)],
+                         ids=["replace", "keep-original", "accumulate-subsample"])
+def test_the_batched_kernel_and_the_loop_agree_in_distribution(policy):
+    plain = chain(policy, samples=100, generations=4)
     batched = plain.run(400, seed=2)
     loop = plain.run(400, seed=3, engine="loop")
     for metric in ("invented_name_rate", "invented_names_known", "real_packages_known",
