@@ -34,3 +34,28 @@ def test_built_in_components_are_registered():
             "keep-original"} <= set(registry.policies.names())
     assert "cosine" in registry.worlds and "polynomial" in registry.models
     assert {"mse_to_truth", "coefficients"} <= set(registry.metrics.names())
+
+
+def test_lazy_entries_import_their_module_only_when_used():
+    import subprocess
+    import sys
+
+    code = ("import sys; import modelcollapse.experiment.builtins; "
+            "from modelcollapse.experiment.registry import models; "
+            "before = 'modelcollapse.models.transformer' in sys.modules; "
+            "model = models.build('transformer', {'n_layer': 1}); "
+            "print(before, type(model).__name__, model.n_layer)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "TransformerLM", "1"]
+    things = Registry("thing")
+    with pytest.raises(ValueError, match="module:Attribute"):
+        things.add("bad", "no.colon.here")
+
+
+def test_fields_read_from_the_world_are_not_settings():
+    """A model class registered as it is takes its settings from its fields, minus the world's."""
+    accepted = registry.models.parameters("ngram")
+    assert "order" in accepted and not {"vocab_size", "block_size", "tokenizer"} & set(accepted)
+    with pytest.raises(TypeError, match="has no setting 'vocab_size'"):
+        registry.models.build("ngram", {"vocab_size": 5})
+    assert "_start" not in registry.models.parameters("hf")

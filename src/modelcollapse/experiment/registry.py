@@ -18,13 +18,16 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import importlib
 import inspect
 import pickle
 from collections.abc import Callable, Iterable
+from dataclasses import is_dataclass
 from importlib import metadata
 from pathlib import Path
 
 from modelcollapse.errors import UsageError
+from modelcollapse.models.base import user_settings
 
 __all__ = ["REGISTRIES", "Registry", "did_you_mean", "filters", "install", "metrics", "models",
            "pack", "policies", "worlds"]
@@ -60,7 +63,7 @@ class Registry:
 
     def __init__(self, kind: str):
         self.kind = kind
-        self._factories: dict[str, Callable] = {}
+        self._factories: dict[str, Callable | str] = {}  # str: "module:Attribute", lazy
         self._examples: dict[str, dict | Callable[[Path], dict]] = {}
 
     def register(self, name: str, *, example: dict | Callable[[Path], dict] | None = None
@@ -93,6 +96,22 @@ class Registry:
 
         return decorate
 
+    def add(self, name: str, target: str, *,
+            example: dict | Callable[[Path], dict] | None = None) -> None:
+        """Register ``target``, ``"package.module:Attribute"``, imported when first used.
+
+        An entry whose module is heavy (PyTorch, transformers) costs nothing
+        until an experiment names it. ``example`` is as for :meth:`register`.
+
+        Raises
+        ------
+        ValueError
+            If ``name`` is already registered, or ``target`` has no ``:``.
+        """
+        if ":" not in target:
+            raise ValueError(f"a lazy {self.kind} is 'package.module:Attribute', got {target!r}")
+        self.register(name, example=example)(target)
+
     def example(self, name: str, folder: Path) -> dict | None:
         """The example experiment settings registered with ``name``, or None.
 
@@ -124,13 +143,26 @@ class Registry:
             plural = "policies" if self.kind == "policy" else f"{self.kind}s"
             raise KeyError(f"unknown {self.kind} {name!r}{did_you_mean(name, names)}; "
                            f"known {plural}: {known}")
-        return self._factories[name]
+        factory = self._factories[name]
+        if isinstance(factory, str):  # a lazy entry: import its module now
+            module, _, attribute = factory.partition(":")
+            factory = self._factories[name] = getattr(importlib.import_module(module), attribute)
+        return factory
 
     def parameters(self, name: str) -> dict[str, inspect.Parameter]:
-        """The keyword parameters the factory of ``name`` accepts."""
-        signature = inspect.signature(self.get(name))
-        return {p.name: p for p in signature.parameters.values()
-                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        """The keyword parameters the factory of ``name`` accepts.
+
+        For a dataclass (a model class registered as it is), its fields that
+        are settings: not those marked :data:`~modelcollapse.models.base.NOT_A_SETTING`.
+        """
+        factory = self.get(name)
+        signature = inspect.signature(factory)
+        accepted = {p.name: p for p in signature.parameters.values()
+                    if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        if isinstance(factory, type) and is_dataclass(factory):
+            settings = set(user_settings(factory))
+            accepted = {key: p for key, p in accepted.items() if key in settings}
+        return accepted
 
     def summary(self, name: str) -> str:
         """The first line of the docstring of ``name``'s factory, or ``""``.

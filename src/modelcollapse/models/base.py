@@ -22,15 +22,31 @@ Capabilities a model may declare, with their defaults:
 ``needs_lineage = False``
     Its ``fit`` takes ``generation`` and ``first`` (generation 1's model).
 
+Fields that are not settings (what ``for_world`` reads from the world, such
+as a vocabulary, or state a copy shares) carry the metadata :data:`NOT_A_SETTING`:
+experiment files cannot set them and ``modelcollapse list`` does not show them.
+
 ``tests/test_conformance.py`` checks every registered model against this.
 """
 
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
+from types import MappingProxyType
 from typing import Any
 
-__all__ = ["Model", "settings"]
+__all__ = ["NOT_A_SETTING", "Model", "settings", "user_settings"]
+
+NOT_A_SETTING = MappingProxyType({"not a setting": True})
+"""Metadata of a field that experiment files cannot set.
+
+Used as ``field(default=None, metadata=NOT_A_SETTING)``.
+"""
+
+
+def user_settings(cls: type) -> list[str]:
+    """The fields of the dataclass ``cls`` that an experiment file may set, in order."""
+    return [f.name for f in fields(cls) if f.init and not f.metadata.get("not a setting")]
 
 
 def settings(model) -> dict[str, Any]:

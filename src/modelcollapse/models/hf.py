@@ -37,7 +37,7 @@ from torch.nn import functional as F
 
 from modelcollapse.data import Dataset
 from modelcollapse.errors import UsageError
-from modelcollapse.models.base import Model
+from modelcollapse.models.base import NOT_A_SETTING, Model
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.torch_decoding import Decoding, generate
 from modelcollapse.models.torch_runtime import (
@@ -188,11 +188,13 @@ class HFCausalLM(Model):
     device: str = "cpu"
     sample_batch_size: int = 64
     threads: int | None = None
-    vocab_size: int | None = None
-    block_size: int | None = None
-    bos_id: int | None = None
-    tokenizer: object = field(default=None, repr=False, compare=False)
-    _start: dict = field(default_factory=dict, repr=False, compare=False)
+    # Read from the world by for_world, and the loaded checkpoint its copies share;
+    # never set by an experiment file:
+    vocab_size: int | None = field(default=None, metadata=NOT_A_SETTING)
+    block_size: int | None = field(default=None, metadata=NOT_A_SETTING)
+    bos_id: int | None = field(default=None, metadata=NOT_A_SETTING)
+    tokenizer: object = field(default=None, repr=False, compare=False, metadata=NOT_A_SETTING)
+    _start: dict = field(default_factory=dict, repr=False, compare=False, metadata=NOT_A_SETTING)
 
     def __post_init__(self) -> None:
         if not self.path:

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from modelcollapse.data import Dataset
-from modelcollapse.models.base import Model
+from modelcollapse.models.base import NOT_A_SETTING, Model
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.text.decoding import (
     Decoding,
@@ -183,9 +183,10 @@ class NGramLM(Model):
     repetition_penalty: float = 1.0
     beams: int = 1
     conditional: bool = False
-    vocab_size: int | None = None
-    block_size: int | None = None
-    tokenizer: object = field(default=None, repr=False, compare=False)
+    # Read from the world by for_world, never set by an experiment file:
+    vocab_size: int | None = field(default=None, metadata=NOT_A_SETTING)
+    block_size: int | None = field(default=None, metadata=NOT_A_SETTING)
+    tokenizer: object = field(default=None, repr=False, compare=False, metadata=NOT_A_SETTING)
     levels_: list = field(init=False, repr=False, compare=False, default_factory=list)
     _bigram_table_: np.ndarray | None = field(init=False, repr=False, compare=False,
                                               default=None)

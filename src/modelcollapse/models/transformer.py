@@ -38,7 +38,7 @@ from torch.nn import functional as F
 
 from modelcollapse.data import Dataset
 from modelcollapse.models import progress
-from modelcollapse.models.base import Model
+from modelcollapse.models.base import NOT_A_SETTING, Model
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.torch_decoding import Decoding, generate
 from modelcollapse.models.torch_runtime import (
@@ -422,9 +422,10 @@ class TransformerLM(Model):
     cache: bool = True
     threads: int | None = None
     stack_replicates: bool | None = None
-    vocab_size: int | None = None
-    block_size: int | None = None
-    tokenizer: object = field(default=None, repr=False, compare=False)
+    # Read from the world by for_world, never set by an experiment file:
+    vocab_size: int | None = field(default=None, metadata=NOT_A_SETTING)
+    block_size: int | None = field(default=None, metadata=NOT_A_SETTING)
+    tokenizer: object = field(default=None, repr=False, compare=False, metadata=NOT_A_SETTING)
 
     def __post_init__(self) -> None:
         for name in ("n_layer", "n_head", "n_embd", "batch_size", "sample_batch_size"):

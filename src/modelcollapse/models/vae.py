@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from modelcollapse.data import Dataset
-from modelcollapse.models.base import Model
+from modelcollapse.models.base import NOT_A_SETTING, Model
 from modelcollapse.models.regression import DegenerateFitError
 from modelcollapse.models.torch_runtime import (
     DivergedError,
@@ -178,7 +178,8 @@ class VAE(Model):
     output: str = "mean"
     device: str = "cpu"
     threads: int | None = 1
-    image_shape: tuple[int, int] | None = None
+    image_shape: tuple[int, int] | None = field(default=None,  # from the world
+                                                metadata=NOT_A_SETTING)
     stack_replicates: bool | None = None
     network_: VAENetwork = field(init=False, repr=False, compare=False)
     loss_history_: np.ndarray = field(init=False, repr=False, compare=False)

@@ -86,37 +86,24 @@ metrics.register("excess_risk")(ExcessRisk)
 metrics.register("downstream_excess_risk")(DownstreamRisk)
 
 
-@models.register("gaussian", example={"world": {"name": "gaussian", "dim": 2}, "samples": 20})
-def _gaussian(estimator: str = "mle", truncate_sd: float | None = None,
-              keep_fraction: float | None = None):
-    """A Gaussian refitted by MLE or with the unbiased covariance, optionally truncated."""
-    return GaussianModel(estimator, truncate_sd, keep_fraction)
+models.register("gaussian", example={"world": {"name": "gaussian", "dim": 2},
+                                     "samples": 20})(GaussianModel)
 
 
 for _name in GAUSSIAN_METRICS:
     metrics.register(_name)(partial(GaussianMetric, _name))
 
 
-@models.register("categorical", example={"world": {"name": "zipf", "vocabulary": 50},
-                                          "samples": 100})
-def _categorical(temperature: float = 1.0, top_k: int | None = None,
-                 top_p: float | None = None):
-    """Category frequencies by counting; decoding with temperature, top-k or top-p."""
-    return CategoricalModel(temperature, top_k, top_p)
+models.register("categorical", example={"world": {"name": "zipf", "vocabulary": 50},
+                                        "samples": 100})(CategoricalModel)
 
 
 for _name in CATEGORICAL_METRICS:
     metrics.register(_name)(partial(CategoricalMetric, _name))
 
 
-@models.register("linear", example={"world": {"name": "linear", "dim": 3}, "samples": 20})
-def _linear(ridge: float = 0.0, noise: float | None = None, min_norm: bool = False):
-    """Least squares, or ridge with penalty ``ridge``; ``noise`` defaults to the world's.
-
-    ``min_norm`` fits the minimum-norm solution, which interpolates when there
-    are fewer samples than dimensions.
-    """
-    return LinearRegression(ridge, noise, min_norm)
+models.register("linear", example={"world": {"name": "linear", "dim": 3},
+                                   "samples": 20})(LinearRegression)
 
 worlds.register("exponential-family")(ExponentialFamilyWorld)
 @models.register("exponential-family", example={"world": "exponential-family",

@@ -1,8 +1,9 @@
 """Language families: text worlds, language models and the text metrics.
 
 Worlds build their corpus and tokenizer when an experiment is built (once per
-set of settings in a process); models that need PyTorch or transformers
-import them inside their factories, so registering them costs nothing.
+set of settings in a process); models that need PyTorch or transformers are
+lazy entries (``models.add``), imported when an experiment first names them, so
+registering them costs nothing. Their settings are their dataclass fields.
 """
 
 from __future__ import annotations
@@ -77,29 +78,11 @@ DEFAULT_METRICS.update({"transformer": ["held_out_perplexity", "generated_text"]
                         "hf": ["held_out_perplexity", "generated_text"]})
 
 
-@models.register("transformer", example={
+models.add("transformer", "modelcollapse.models.transformer:TransformerLM", example={
     "world": {"name": "shakespeare", "tokenizer": "char", "block_size": 16,
               "max_chars": 20_000},
     "samples": 16, "model": {"steps": 2, "n_layer": 1, "n_embd": 16, "n_head": 2,
                              "threads": 1}})
-def _transformer(n_layer: int = 2, n_head: int = 4, n_embd: int = 128, dropout: float = 0.0,
-                 learning_rate: float = 3e-3, weight_decay: float = 0.01,
-                 steps: int | None = 300, epochs: float | None = None, batch_size: int = 32,
-                 init: str = "scratch", conditional: bool = False, temperature: float = 1.0,
-                 top_k: int | None = None, top_p: float | None = None,
-                 repetition_penalty: float = 1.0, beams: int = 1, device: str = "cpu",
-                 sample_batch_size: int = 256, cache: bool = True, threads: int | None = None,
-                 stack_replicates: bool | None = None):
-    """A nanoGPT-shaped transformer trained per generation (see models.transformer)."""
-    from modelcollapse.models.transformer import TransformerLM
-
-    return TransformerLM(
-        n_layer=n_layer, n_head=n_head, n_embd=n_embd, dropout=dropout,
-        learning_rate=learning_rate, weight_decay=weight_decay, steps=steps, epochs=epochs,
-        batch_size=batch_size, init=init, conditional=conditional, temperature=temperature,
-        top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty, beams=beams,
-        device=device, sample_batch_size=sample_batch_size, cache=cache, threads=threads,
-        stack_replicates=stack_replicates)
 
 
 def _tiny_hf_example(folder: Path) -> dict:
@@ -116,15 +99,4 @@ def _tiny_hf_example(folder: Path) -> dict:
             "samples": 16, "model": {"path": str(checkpoint), "steps": 2, "threads": 1}}
 
 
-@models.register("hf", example=_tiny_hf_example)
-def _hf(path: str = "", learning_rate: float = 5e-4, weight_decay: float = 0.0,
-        steps: int | None = 100, epochs: float | None = None, batch_size: int = 16,
-        conditional: bool = True, temperature: float = 1.0, top_k: int | None = None,
-        top_p: float | None = None, repetition_penalty: float = 1.0, beams: int = 1,
-        device: str = "cpu", sample_batch_size: int = 64, threads: int | None = None):
-    """A local Hugging Face causal-LM checkpoint fine-tuned afresh each generation."""
-    from modelcollapse.models.hf import HFCausalLM
-
-    return HFCausalLM(path, learning_rate, weight_decay, steps, epochs, batch_size,
-                      conditional, temperature, top_k, top_p, repetition_penalty, beams, device,
-                      sample_batch_size, threads)
+models.add("hf", "modelcollapse.models.hf:HFCausalLM", example=_tiny_hf_example)
