@@ -86,6 +86,15 @@ def test_model_is_a_dataclass_whose_clone_keeps_its_settings(name, examples):
 
 
 @pytest.mark.parametrize("name", MODELS)
+def test_model_names_registered_default_metrics(name):
+    from modelcollapse.experiment.registry import metrics
+
+    defaults = models.default_metrics(name)
+    assert defaults, f"register {name!r} with metrics=[...] (what it measures by default)"
+    assert set(defaults) <= set(metrics.names())
+
+
+@pytest.mark.parametrize("name", MODELS)
 def test_fit_returns_the_model_and_leaves_its_settings_alone(name, examples):
     chain = chain_of(name, examples[name])
     model = chain._template().clone()

@@ -65,9 +65,10 @@ class Registry:
         self.kind = kind
         self._factories: dict[str, Callable | str] = {}  # str: "module:Attribute", lazy
         self._examples: dict[str, dict | Callable[[Path], dict]] = {}
+        self._metrics: dict[str, list[str]] = {}
 
-    def register(self, name: str, *, example: dict | Callable[[Path], dict] | None = None
-                 ) -> Callable[[Callable], Callable]:
+    def register(self, name: str, *, example: dict | Callable[[Path], dict] | None = None,
+                 metrics: list[str] | None = None) -> Callable[[Callable], Callable]:
         """Decorator registering ``factory`` under ``name``.
 
         Parameters
@@ -79,6 +80,8 @@ class Registry:
             under its kind, e.g. ``model``), or a function of a scratch folder
             returning them where the example needs files (a checkpoint). The
             conformance tests run every registered model's example.
+        metrics : list of str, optional
+            For a model: the metrics an experiment measures when it lists none.
 
         Raises
         ------
@@ -92,16 +95,20 @@ class Registry:
             self._factories[name] = factory
             if example is not None:
                 self._examples[name] = example
+            if metrics is not None:
+                self._metrics[name] = list(metrics)
             return factory
 
         return decorate
 
     def add(self, name: str, target: str, *,
-            example: dict | Callable[[Path], dict] | None = None) -> None:
+            example: dict | Callable[[Path], dict] | None = None,
+            metrics: list[str] | None = None) -> None:
         """Register ``target``, ``"package.module:Attribute"``, imported when first used.
 
         An entry whose module is heavy (PyTorch, transformers) costs nothing
-        until an experiment names it. ``example`` is as for :meth:`register`.
+        until an experiment names it. ``example`` and ``metrics`` are as for
+        :meth:`register`.
 
         Raises
         ------
@@ -110,7 +117,12 @@ class Registry:
         """
         if ":" not in target:
             raise ValueError(f"a lazy {self.kind} is 'package.module:Attribute', got {target!r}")
-        self.register(name, example=example)(target)
+        self.register(name, example=example, metrics=metrics)(target)
+
+    def default_metrics(self, name: str) -> list[str] | None:
+        """The metrics registered with ``name`` for experiments that list none, or None."""
+        self.get(name)
+        return list(self._metrics[name]) if name in self._metrics else None
 
     def example(self, name: str, folder: Path) -> dict | None:
         """The example experiment settings registered with ``name``, or None.

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from modelcollapse.chain import Chain
-from modelcollapse.experiment import builtins as _builtins  # registers the components
+from modelcollapse.experiment import builtins as _builtins  # noqa: F401  (registers them)
 from modelcollapse.experiment import registry
 from modelcollapse.experiment.registry import did_you_mean
 from modelcollapse.experiment.schema import Component, ConfigError, Experiment, parse_experiment
@@ -200,7 +200,7 @@ def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
                         for spec in experiment.filters)
         names = experiment.metrics
         if names is None:
-            names = _builtins.DEFAULT_METRICS.get(experiment.model.name)
+            names = registry.models.default_metrics(experiment.model.name)
             if names is None:
                 raise ConfigError(f"{where}: the {experiment.model.name!r} model has no default "
                                   "metrics; list them in 'metrics'")

@@ -39,19 +39,6 @@ from modelcollapse.worlds.linear import LinearWorld
 from modelcollapse.worlds.low_background import low_background_world
 from modelcollapse.worlds.mixture import MixtureWorld
 
-DEFAULT_METRICS = {
-    "polynomial": ["mse_to_truth", "coefficients"],
-    "gaussian": ["variance", "log_variance", "w2", "kl", "tail_mass"],
-    "categorical": ["support_size", "entropy", "gini_simpson", "lost_mass", "rare_mass"],
-    "linear": ["excess_risk"],
-    "exponential-family": ["parameter_risk"],
-    "gmm": ["spread", "component_spread", "held_out_ll"],
-    "kde": ["spread", "held_out_ll"],
-    "sklearn-regressor": ["mse_to_truth"],
-    "classifier": ["accuracy", "label_entropy", "classes_predicted"],
-}
-"""Metrics measured when an experiment names none, by model."""
-
 
 @worlds.register("cosine")
 def _cosine(noise: float = 0.1, n_grid: int = 100, drift: float = 0.0):
@@ -67,7 +54,8 @@ worlds.register("zipf")(zipf_world)
 worlds.register("linear")(LinearWorld)
 
 
-@models.register("polynomial", example={"world": "cosine", "samples": 30})
+@models.register("polynomial", example={"world": "cosine", "samples": 30},
+                 metrics=["mse_to_truth", "coefficients"])
 def _polynomial(degree: int = 3, noise: float | None = None):
     """Least-squares polynomial; ``noise`` defaults to the world's."""
     return PolynomialRegression(degree=degree, noise=noise)
@@ -86,8 +74,8 @@ metrics.register("excess_risk")(ExcessRisk)
 metrics.register("downstream_excess_risk")(DownstreamRisk)
 
 
-models.register("gaussian", example={"world": {"name": "gaussian", "dim": 2},
-                                     "samples": 20})(GaussianModel)
+models.register("gaussian", example={"world": {"name": "gaussian", "dim": 2}, "samples": 20},
+                metrics=["variance", "log_variance", "w2", "kl", "tail_mass"])(GaussianModel)
 
 
 for _name in GAUSSIAN_METRICS:
@@ -95,19 +83,22 @@ for _name in GAUSSIAN_METRICS:
 
 
 models.register("categorical", example={"world": {"name": "zipf", "vocabulary": 50},
-                                        "samples": 100})(CategoricalModel)
+                                        "samples": 100},
+                metrics=["support_size", "entropy", "gini_simpson", "lost_mass",
+                         "rare_mass"])(CategoricalModel)
 
 
 for _name in CATEGORICAL_METRICS:
     metrics.register(_name)(partial(CategoricalMetric, _name))
 
 
-models.register("linear", example={"world": {"name": "linear", "dim": 3},
-                                   "samples": 20})(LinearRegression)
+models.register("linear", example={"world": {"name": "linear", "dim": 3}, "samples": 20},
+                metrics=["excess_risk"])(LinearRegression)
 
 worlds.register("exponential-family")(ExponentialFamilyWorld)
 @models.register("exponential-family", example={"world": "exponential-family",
-                                                 "samples": 30})
+                                                 "samples": 30},
+                 metrics=["parameter_risk"])
 def _exponential_family(real_weight: float | None = None):
     """The maximum-likelihood parameter; with ``real_weight`` a weighted real/synthetic mean."""
     return ExponentialFamilyModel(real_weight=real_weight)
@@ -134,13 +125,16 @@ def _measured_detector(detector: str = "commercial-reported"):
     return SyntheticDetector(tpr=tpr, fpr=fpr)
 
 models.register("gmm", example={"world": {"name": "gaussian", "dim": 2},
-                                "model": {"n_components": 2}, "samples": 40})(GaussianMixtureModel)
-models.register("kde", example={"world": "gaussian", "samples": 40})(KernelDensityModel)
+                                "model": {"n_components": 2}, "samples": 40},
+                metrics=["spread", "component_spread", "held_out_ll"])(GaussianMixtureModel)
+models.register("kde", example={"world": "gaussian", "samples": 40},
+                metrics=["spread", "held_out_ll"])(KernelDensityModel)
 for _name in DENSITY_METRICS:
     metrics.register(_name)(partial(DensityMetric, _name))
 
 
-@models.register("sklearn-regressor", example={"world": "cosine", "samples": 30})
+@models.register("sklearn-regressor", example={"world": "cosine", "samples": 30},
+                 metrics=["mse_to_truth"])
 def _sklearn_regressor(estimator: str = "neighbors.KNeighborsRegressor",
                        params: dict | None = None, noise: float | None = None):
     """A scikit-learn regressor named by its path under ``sklearn``, with its settings."""
@@ -152,7 +146,8 @@ for _name in CLASSIFIER_METRICS:
     metrics.register(_name)(partial(ClassifierMetric, _name))
 
 
-@models.register("classifier", example={"world": "two-class", "samples": 40})
+@models.register("classifier", example={"world": "two-class", "samples": 40},
+                 metrics=["accuracy", "label_entropy", "classes_predicted"])
 def _classifier(estimator: str = "linear_model.LogisticRegression", params: dict | None = None,
                 labelling: str = "argmax"):
     """A scikit-learn classifier named by its path under ``sklearn``, self-training."""

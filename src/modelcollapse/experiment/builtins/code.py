@@ -19,9 +19,8 @@ from modelcollapse.code.sandbox.filter import SandboxTests
 from modelcollapse.code.world import code_world
 from modelcollapse.experiment.registry import filters, metrics, models, worlds
 
-DEFAULT_METRICS: dict[str, list[str]] = {"package-writer": list(PACKAGE_METRICS)}
-"""Code experiments with language models list ``code`` themselves (their defaults are text
-metrics); the package-name writer measures every package-name metric."""
+# Code experiments with language models list ``code`` themselves (their defaults are text
+# metrics); the package-name writer measures every package-name metric.
 
 worlds.register("python-code")(code_world)
 filters.register("static-verifier")(StaticVerifierFilter)
@@ -36,7 +35,8 @@ for _name in PACKAGE_METRICS:
 
 @models.register("package-writer", example={"world": {"name": "package-names",
                                                        "n_packages": 200},
-                                             "samples": 100})
+                                             "samples": 100},
+                 metrics=list(PACKAGE_METRICS))
 def _package_writer(hallucination_rate: float = 0.217, habit: float = 0.43):
     """Recommends package names as its training code did; slips with chance h (Spracklen 2025)."""
     return PackageWriter(hallucination_rate, habit)

@@ -13,11 +13,6 @@ from modelcollapse.models import PolynomialRegression
 from modelcollapse.models.distillation import Distillation
 from modelcollapse.worlds.imputed import imputed_gaussian_world
 
-DEFAULT_METRICS = {
-    "distillation": ["mse_to_truth"],
-}
-"""Metrics measured when an experiment names none, by model."""
-
 policies.register("frozen")(staleness.Frozen)
 policies.register("retrieval")(staleness.Retrieval)
 policies.register("fresh-only")(staleness.FreshOnly)
@@ -26,7 +21,8 @@ policies.register("distill")(staleness.Distill)
 worlds.register("imputed-gaussian")(imputed_gaussian_world)
 
 
-@models.register("distillation", example={"world": "cosine", "samples": 30})
+@models.register("distillation", example={"world": "cosine", "samples": 30},
+                 metrics=["mse_to_truth"])
 def _distillation(teacher_degree: int = 5, student_degree: int = 3,
                   noise: float | None = None):
     """A polynomial teacher on real data, a smaller polynomial student on model-written data."""

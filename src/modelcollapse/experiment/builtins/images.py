@@ -15,11 +15,6 @@ from modelcollapse.metrics.images import (
 )
 from modelcollapse.worlds.images import digits_images, fashion_mnist
 
-DEFAULT_METRICS = {
-    "vae": ["image_features", "latent_spread", "held_out_elbo"],
-}
-"""Metrics measured when an experiment names none, by model."""
-
 worlds.register("digits-images")(digits_images)
 worlds.register("fashion-mnist")(fashion_mnist)
 
@@ -30,4 +25,5 @@ metrics.register("held_out_elbo")(HeldOutELBO)
 
 
 models.add("vae", "modelcollapse.models.vae:VAE",
-           example={"world": "digits-images", "samples": 100, "model": {"epochs": 2}})
+           example={"world": "digits-images", "samples": 100, "model": {"epochs": 2}},
+           metrics=["image_features", "latent_spread", "held_out_elbo"])

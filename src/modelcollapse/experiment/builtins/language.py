@@ -17,10 +17,8 @@ from modelcollapse.models.ngram import NGramLM
 from modelcollapse.worlds.text import text_world
 from modelcollapse.worlds.text_drift import shakespeare_drift_world
 
-DEFAULT_METRICS: dict[str, list[str]] = {
-    "ngram": ["held_out_perplexity", "generated_text"],
-}
-"""Metrics measured when an experiment names none, by model."""
+TEXT_METRICS = ["held_out_perplexity", "generated_text"]
+"""What a language model measures when an experiment lists no metrics."""
 
 
 # --- Worlds -----------------------------------------------------------------------------------
@@ -63,7 +61,7 @@ def _text(path: str | None = None, tokenizer: str = "char", vocab_size: int = 10
 models.register("ngram", example={
     "world": {"name": "shakespeare", "tokenizer": "char", "block_size": 32,
               "max_chars": 20_000},
-    "samples": 50, "model": {"order": 3}})(NGramLM)
+    "samples": 50, "model": {"order": 3}}, metrics=TEXT_METRICS)(NGramLM)
 
 
 # --- Metrics ----------------------------------------------------------------------------------
@@ -74,15 +72,11 @@ metrics.register("generated_text")(GeneratedText)
 
 # --- Neural language models (PyTorch and transformers load when an experiment builds one) -----
 
-DEFAULT_METRICS.update({"transformer": ["held_out_perplexity", "generated_text"],
-                        "hf": ["held_out_perplexity", "generated_text"]})
-
-
 models.add("transformer", "modelcollapse.models.transformer:TransformerLM", example={
     "world": {"name": "shakespeare", "tokenizer": "char", "block_size": 16,
               "max_chars": 20_000},
     "samples": 16, "model": {"steps": 2, "n_layer": 1, "n_embd": 16, "n_head": 2,
-                             "threads": 1}})
+                             "threads": 1}}, metrics=TEXT_METRICS)
 
 
 def _tiny_hf_example(folder: Path) -> dict:
@@ -99,4 +93,5 @@ def _tiny_hf_example(folder: Path) -> dict:
             "samples": 16, "model": {"path": str(checkpoint), "steps": 2, "threads": 1}}
 
 
-models.add("hf", "modelcollapse.models.hf:HFCausalLM", example=_tiny_hf_example)
+models.add("hf", "modelcollapse.models.hf:HFCausalLM", example=_tiny_hf_example,
+           metrics=TEXT_METRICS)
