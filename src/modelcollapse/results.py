@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 __all__ = ["COLUMNS", "KEYS", "STATUSES", "encode", "frame_from_arrays", "frame_from_rows",
@@ -188,19 +187,28 @@ _FLOAT32 = np.finfo(np.float32)
 _EXACT_INTEGERS = 2.0 ** 24  # float32 holds every integer up to this one
 
 
-def _fits_float32(values: np.ndarray) -> bool:
-    """Whether float32 keeps every value to its own precision (relative error <= 2**-24).
+def _as_float32(values: np.ndarray) -> np.ndarray | None:
+    """``values`` as float32 if that keeps each to float32 precision, else None.
 
-    Finite values must be zero or normal float32 numbers (no overflow, no
-    subnormal loss); a column of whole numbers must stay whole (|x| <= 2**24).
+    Every finite value must stay finite (no overflow) and a nonzero one a
+    normal float32 (no subnormal loss); a column of whole numbers beyond
+    2**24 stays float64, where they are exact.
     """
-    finite = values[np.isfinite(values)]
-    size = np.abs(finite)
-    if np.any((size != 0) & ((size < _FLOAT32.tiny) | (size > _FLOAT32.max))):
-        return False
-    if finite.size and np.all(finite == np.round(finite)):
-        return bool(np.all(size <= _EXACT_INTEGERS))
-    return True
+    with np.errstate(over="ignore"):
+        narrow = values.astype(np.float32)
+    size = np.abs(narrow)
+    # Each test first on the float32 copy alone: the usual column passes it in one cheap pass.
+    infinite = size == np.inf
+    if infinite.any() and np.any(infinite & np.isfinite(values)):
+        return None
+    small = size < _FLOAT32.tiny  # zeros, and what float32 made subnormal or zero
+    if small.any() and np.any(small & (values != 0)):
+        return None
+    if size.size and np.nanmax(size) >= _EXACT_INTEGERS:  # 2**24 + 1 rounds down to 2**24
+        kept = values[np.isfinite(values)]
+        if np.max(np.abs(kept), initial=0) > _EXACT_INTEGERS and np.all(kept == np.round(kept)):
+            return None
+    return narrow
 
 
 def narrowed(table: pa.Table) -> pa.Table:
@@ -211,16 +219,17 @@ def narrowed(table: pa.Table) -> pa.Table:
     6e-8), which is far below the spread between replicates that every
     statistic of a run is about. Whole numbers up to 2**24 (counts) stay
     exact. A column with a value float32 cannot hold to that precision (beyond
-    3.4e38, below 1.2e-38) stays float64.
+    3.4e38, below 1.2e-38, whole numbers beyond 2**24) stays float64.
     """
     for name in metric_names(table):
         column = table.column(name)
         if not pa.types.is_float64(column.type):
             continue
-        if _fits_float32(column.to_numpy()):
-            index = table.schema.get_field_index(name)
-            table = table.set_column(index, pa.field(name, pa.float32()),
-                                     pc.cast(column, pa.float32(), safe=False))
+        narrow = _as_float32(column.to_numpy())
+        if narrow is not None:
+            mask = column.is_null().to_numpy() if column.null_count else None
+            table = table.set_column(table.schema.get_field_index(name),
+                                     pa.field(name, pa.float32()), pa.array(narrow, mask=mask))
     return table
 
 

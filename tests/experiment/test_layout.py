@@ -1,11 +1,13 @@
 """Results layout 4: unit files are wide and compact, every reader sees the same tidy rows."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from modelcollapse.experiment.backends import SerialBackend
+from modelcollapse.experiment.backends import PoolBackend, SerialBackend
 from modelcollapse.experiment.runner import load, query, run_experiment
 from modelcollapse.experiment.schema import parse_experiment
 from modelcollapse.experiment.sweep import build_chain, point_at
@@ -60,3 +62,14 @@ def test_a_unit_file_costs_under_four_bytes_a_value(tmp_path):
     values = 1000 * 100 * 5  # mse_to_truth and four coefficients
     assert pq.read_metadata(unit).num_rows == 1000 * 100
     assert unit.stat().st_size / values < 4
+
+
+def test_units_encoded_in_pool_workers_are_the_serial_runs_files_byte_for_byte(tmp_path):
+    experiment = parse_experiment({**SWEPT, "replicates": 6, "block": 3})
+    run_experiment(experiment, tmp_path / "serial", backend=SerialBackend(), quiet=True)
+    run_experiment(experiment, tmp_path / "pool", backend=PoolBackend(2), quiet=True)
+    records = {}
+    for name in ("serial", "pool"):
+        units = sorted((tmp_path / name / "wide" / "units").glob("*.json"))
+        records[name] = [json.loads(u.read_text())["sha256"] for u in units]
+    assert len(records["serial"]) == 4 and records["serial"] == records["pool"]

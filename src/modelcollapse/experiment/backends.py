@@ -1,8 +1,10 @@
 """Where units run: in this process, in a local process pool, or on a Dask cluster.
 
 Every backend hands finished units back to the driver process, which alone
-writes the run directory; workers need no shared file system. Units are pure
-functions of (config, unit), so every backend gives the same values.
+writes the run directory; workers need no shared file system. Workers encode
+a unit's results into its Parquet file themselves, so the driver only writes
+bytes and a third of them travel. Units are pure functions of (config, unit),
+so every backend gives the same values.
 
 Backends that run units in other processes send along the registry entries
 the experiment names (:func:`modelcollapse.experiment.registry.pack`), so
@@ -13,6 +15,7 @@ their workers without telling them to run the user's script again.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import multiprocessing
 import multiprocessing.context
@@ -27,11 +30,13 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from modelcollapse.errors import UsageError
 from modelcollapse.experiment import registry
 from modelcollapse.experiment.schema import Experiment
-from modelcollapse.experiment.store import Unit
+from modelcollapse.experiment.store import Unit, unit_parquet
+from modelcollapse.experiment.units import UnitResult
 
 __all__ = ["Backend", "DaskBackend", "PoolBackend", "SerialBackend"]
 
@@ -74,6 +79,9 @@ class SerialBackend(Backend):
 def with_components(task: Task, config_json: str) -> Task:
     """``task`` preceded, in the worker, by installing the registry entries the experiment names.
 
+    A :class:`UnitResult` it returns comes back with its results already
+    encoded (:func:`modelcollapse.experiment.store.unit_parquet`).
+
     Raises
     ------
     UsageError
@@ -82,14 +90,18 @@ def with_components(task: Task, config_json: str) -> Task:
     """
     from modelcollapse.experiment.sweep import components_used
 
-    packed = registry.pack(components_used(Experiment.model_validate_json(config_json)))
-    return functools.partial(_installed_then, packed, task)
+    experiment = Experiment.model_validate_json(config_json)
+    packed = registry.pack(components_used(experiment))
+    return functools.partial(_installed_then, packed, experiment.config_hash(), task)
 
 
-def _installed_then(packed: dict[tuple[str, str], bytes], task: Task, config_json: str,
-                    unit: Unit):
+def _installed_then(packed: dict[tuple[str, str], bytes], config_hash: str, task: Task,
+                    config_json: str, unit: Unit):
     registry.install(packed)
-    return task(config_json, unit)
+    result = task(config_json, unit)
+    if isinstance(result, UnitResult) and isinstance(result.table, pa.Table):
+        result = dataclasses.replace(result, table=unit_parquet(result.table, unit, config_hash))
+    return result
 
 
 @contextlib.contextmanager

@@ -33,7 +33,7 @@ from modelcollapse.experiment.schema import Experiment, parse_experiment
 from modelcollapse.provenance import environment, now
 from modelcollapse.results import encode
 
-__all__ = ["RunDirectory", "RunError", "Unit", "UnitStatus"]
+__all__ = ["RunDirectory", "RunError", "Unit", "UnitStatus", "unit_parquet"]
 
 FORMAT_VERSION = 4
 """Layout of a run directory. 4: a unit's results wide, a row per chain-generation and a
@@ -312,7 +312,7 @@ class RunDirectory:
         """Where a kept model file lives: ``name`` is ``replicate-R/generation-G/<file>``."""
         return self.weights_dir / f"p{point:04d}" / name
 
-    def write_unit(self, unit: Unit, table: pa.Table, config_hash: str, *,
+    def write_unit(self, unit: Unit, table: pa.Table | pa.Buffer, config_hash: str, *,
                    artifacts: pd.DataFrame | None = None,
                    weights: dict[str, bytes] | None = None) -> None:
         """Write a finished unit: model files, artifacts, results, then the record vouching for all.
@@ -320,8 +320,9 @@ class RunDirectory:
         Parameters
         ----------
         unit : Unit
-        table : pyarrow.Table
-            The unit's wide results, stored by :func:`modelcollapse.results.encode`.
+        table : pyarrow.Table or pyarrow.Buffer
+            The unit's wide results, or their Parquet file as :func:`unit_parquet`
+            made it (in a worker).
         config_hash : str
         artifacts : pandas.DataFrame or None
         weights : dict of str to bytes or None
@@ -331,7 +332,10 @@ class RunDirectory:
         RunError
             If the disk is full or the folder not writable; no temporary file stays.
         """
-        record = {"unit": unit.id, "config_hash": config_hash, "rows": table.num_rows,
+        if isinstance(table, pa.Table):
+            table = unit_parquet(table, unit, config_hash)
+        rows = pq.read_metadata(pa.BufferReader(table)).num_rows
+        record = {"unit": unit.id, "config_hash": config_hash, "rows": rows,
                   "sha256": None, "artifacts_sha256": None}
         try:
             if weights:
@@ -342,25 +346,19 @@ class RunDirectory:
                     _replace_atomically(path, data)
                     record["weights_sha256"][name] = hashlib.sha256(data).hexdigest()
             if artifacts is not None and len(artifacts):
-                record["artifacts_sha256"] = self._write_table(
-                    self.artifacts_path(unit), pa.Table.from_pandas(artifacts,
-                                                                    preserve_index=False),
-                    unit, config_hash)
-            record["sha256"] = self._write_table(self.unit_path(unit), table, unit, config_hash,
-                                                 encode=encode)
+                record["artifacts_sha256"] = self._write_file(
+                    self.artifacts_path(unit),
+                    _plain_parquet(_stamped(pa.Table.from_pandas(artifacts, preserve_index=False),
+                                            unit, config_hash)))
+            record["sha256"] = self._write_file(self.unit_path(unit), table)
             _replace_atomically(self.unit_record_path(unit), _sealed(record))
         except OSError as error:
             raise RunError(f"{self.unit_path(unit)}: cannot write a unit ({error.strerror}); "
                            "free space or choose another --out, then run again to resume"
                            ) from None
 
-    def _write_table(self, path: Path, table: pa.Table, unit: Unit, config_hash: str,
-                     encode=None) -> str:
-        """Write one Parquet file atomically; return the SHA-256 of its bytes."""
-        metadata = {**(table.schema.metadata or {}), _META_UNIT: unit.id.encode(),
-                    _META_HASH: config_hash.encode(), _META_ROWS: str(table.num_rows).encode()}
-        table = table.replace_schema_metadata(metadata)
-        data = (encode or _plain_parquet)(table)
+    def _write_file(self, path: Path, data: pa.Buffer) -> str:
+        """Write one file atomically; return the SHA-256 of its bytes."""
         _replace_atomically(path, data)
         return hashlib.sha256(data).hexdigest()
 
@@ -425,6 +423,22 @@ class RunDirectory:
                            f"({status.damage[unit]}){more}; run '{self.repair_hint()}' "
                            "to recompute it")
         return status.done
+
+
+def _stamped(table: pa.Table, unit: Unit, config_hash: str) -> pa.Table:
+    """``table`` with the unit, its configuration's hash and its row count in the schema."""
+    return table.replace_schema_metadata({
+        **(table.schema.metadata or {}), _META_UNIT: unit.id.encode(),
+        _META_HASH: config_hash.encode(), _META_ROWS: str(table.num_rows).encode()})
+
+
+def unit_parquet(table: pa.Table, unit: Unit, config_hash: str) -> pa.Buffer:
+    """The Parquet file of a unit's wide results (:func:`modelcollapse.results.encode`).
+
+    Made where the unit ran, so that workers, not the driver, spend the time
+    and only a third of the bytes travel.
+    """
+    return encode(_stamped(table, unit, config_hash))
 
 
 def _plain_parquet(table: pa.Table) -> pa.Buffer:

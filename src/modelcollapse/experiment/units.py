@@ -23,12 +23,13 @@ class UnitResult:
     """What one unit computed: results, artifacts, and model files with ``keep_weights``.
 
     ``table`` is the wide table of :mod:`modelcollapse.results` with ``point`` and
-    the swept keys in front. ``artifacts`` (None when nothing was kept) and
-    ``weights`` come from the unit's first replicate when it is replicate 0;
-    ``weights`` maps ``replicate-R/generation-G/<file>`` to bytes.
+    the swept keys in front, or its Parquet file once a worker encoded it.
+    ``artifacts`` (None when nothing was kept) and ``weights`` come from the
+    unit's first replicate when it is replicate 0; ``weights`` maps
+    ``replicate-R/generation-G/<file>`` to bytes.
     """
 
-    table: pa.Table
+    table: pa.Table | pa.Buffer
     artifacts: pd.DataFrame | None
     weights: dict[str, bytes] = field(default_factory=dict)
 
