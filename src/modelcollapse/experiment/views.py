@@ -62,26 +62,39 @@ def views_of(experiment: Experiment, source: str = "experiment") -> dict[str, An
     labels = _labels(experiment, points)
     views: dict[str, Any] = {"format": FORMAT, "config_hash": experiment.config_hash(),
                              "points": [], "theory": [], "gallery": {}}
+    # A chain and its theory do not depend on the seed (Chain.run takes it), so points that
+    # differ only in their seed share one computation: a seed sweep pays for one theory.
+    theories: dict[str, list[dict[str, Any]]] = {}
     for point in points:
         chain = build_chain(point.experiment, point.where(source))
         names = chain.metric_names()
+        settings = point.experiment.model_dump(mode="json")
         views["points"].append({
             "index": point.index, "values": point.values,
             "labels": labels[point.index], "label": _label(experiment, labels[point.index]),
-            "settings": point.experiment.model_dump(mode="json"), "metrics": names})
-        for metric in names:
-            result = chain_theory(chain, metric, point.experiment.generations)
-            if isinstance(result, str):
-                views["theory"].append({"point": point.index, "metric": metric, "note": result})
-            elif result is not None:
-                views["theory"].append({"point": point.index, "metric": metric,
-                                        "rows": result.to_dict(orient="list")})
+            "settings": settings, "metrics": names})
+        key = json.dumps({**settings, "seed": None}, sort_keys=True)
+        if key not in theories:
+            theories[key] = _theory(chain, names, point.experiment.generations)
+        views["theory"] += [{"point": point.index, **entry} for entry in theories[key]]
         world = chain.world
         if "coef_0" in names and isinstance(world, RegressionWorld):
             views["gallery"][str(point.index)] = {
                 "grid": world.grid.tolist(), "truth": world.true_function(world.grid).tolist()}
     # As read back from the file (lists, not tuples), so a rebuilt record equals a stored one.
     return json.loads(json.dumps(views))
+
+
+def _theory(chain, names: list[str], generations: int) -> list[dict[str, Any]]:
+    """Each figure's theory for ``chain``: ``{"metric", "rows"}`` or ``{"metric", "note"}``."""
+    entries = []
+    for metric in names:
+        result = chain_theory(chain, metric, generations)
+        if isinstance(result, str):
+            entries.append({"metric": metric, "note": result})
+        elif result is not None:
+            entries.append({"metric": metric, "rows": result.to_dict(orient="list")})
+    return entries
 
 
 def _labels(experiment: Experiment, points: list[Point]) -> dict[int, dict[str, str]]:
