@@ -115,3 +115,36 @@ def test_web_scrape_builds_a_scrape_of_published_and_fresh_items():
 def test_web_scrape_settings_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):
         WebScrape(**kwargs)
+
+
+def test_a_policy_is_its_recipe_and_the_chain_follows_it_generation_by_generation():
+    """A new policy written as a recipe alone: each part lands where the recipe says."""
+    from dataclasses import dataclass
+
+    from modelcollapse import Chain, cosine_world
+    from modelcollapse.metrics import MSEToTruth
+    from modelcollapse.models import PolynomialRegression
+    from modelcollapse.policies import Policy, Recipe
+
+    @dataclass(frozen=True)
+    class Thirds(Policy):
+        """Generation g trains on g fresh real items, 3 kept original ones and the rest written."""
+
+        name = "thirds"
+
+        def recipe(self, n_samples, generation=2):
+            return Recipe(new_synthetic=n_samples - generation - 3, fresh_real=generation,
+                          kept_original=3)
+
+    pool, new = _pool()
+    fresh = Dataset.real(np.arange(100.0, 104.0), np.zeros(4))
+    train = Thirds().build(pool, new_synthetic=new, fresh_real=fresh, n_samples=10,
+                           rng=np.random.default_rng(0), generation=4)
+    assert list(train.X[:4]) == list(fresh.X)  # fresh first,
+    assert set(train.X[4:7]) <= set(range(10)) and len(set(train.X[4:7])) == 3  # kept original,
+    assert list(train.X[7:]) == list(new.X)  # then what the model wrote
+    assert Thirds().n_fresh_real(10, 4) == 4 and Thirds().n_new_synthetic(10, 4) == 3
+    chain = Chain(cosine_world(), PolynomialRegression(degree=1), Thirds(), n_samples=12,
+                  n_generations=4, metrics=(MSEToTruth(),))
+    frame = chain.run(2, seed=0)  # no kernel runs a policy it does not list: the loop does
+    assert sorted(frame.generation.unique()) == [1, 2, 3, 4]

@@ -254,7 +254,8 @@ class Chain:
         if len(fresh):
             pool.add(fresh, generation)
         return policy.build(pool, new_synthetic=new, fresh_real=fresh, n_samples=N,
-                            rng=tree.stream(replicate, generation, Role.POLICY))
+                            rng=tree.stream(replicate, generation, Role.POLICY),
+                            generation=generation)
 
     def _next_training_set(self, pool: Pool, writer, world, tree: SeedTree, replicate: int,
                            generation: int, written: Dataset | None = None

@@ -1,9 +1,11 @@
 """Data policies: how generation g's training set is built from the pool.
 
 Generation 1 always trains on real data. For every later generation a policy
-says how many new synthetic items the previous model writes and how many fresh
-real items the world provides, then assembles the training set from those and
-the pool. Every family gets every policy through this interface.
+gives a :class:`Recipe`: how many new items the previous model writes, how
+many fresh real items the world provides, how many of generation 1's real
+items are kept, and what is drawn from the pool. The per-replicate loop
+(:meth:`Policy.build`) and the batched kernels (``kernels/engine.py``) both
+read the recipe, so each policy is written once, for both engines.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ __all__ = [
     "FreshReal",
     "KeepOriginal",
     "Policy",
+    "Recipe",
     "Replace",
     "WebScrape",
     "parse_policy",
@@ -33,27 +36,89 @@ def _check_fraction(name: str, value: float) -> None:
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """What one generation's training set is made of.
+
+    The training set is, in this order: ``fresh_real`` items the world draws
+    anew, ``kept_original`` of generation 1's real items (drawn without
+    replacement), then either the ``new_synthetic`` items the previous model
+    wrote (``pool`` None) or a draw from the pool. Everything a model writes
+    goes into the pool (it is published) whether or not it is trained on.
+
+    Parameters
+    ----------
+    new_synthetic : int
+        Items the previous model writes.
+    fresh_real : int, default 0
+    kept_original : int, default 0
+    pool : {None, "everything", "published"}, default None
+        Train on the pool instead of the new items: everything so far (real
+        and written), or only what models published (written items).
+    pool_draw : int or None, default None
+        Items drawn without replacement from that pool (at most all of it);
+        None takes all of it.
+    """
+
+    new_synthetic: int
+    fresh_real: int = 0
+    kept_original: int = 0
+    pool: str | None = None
+    pool_draw: int | None = None
+
+
+@dataclass(frozen=True)
 class Policy(ABC):
-    """Base class. Subclasses implement :meth:`build` and, where needed, the counts."""
+    """Base class. Subclasses give :meth:`recipe`; everything else follows from it.
+
+    ``refits = True`` and ``writer = "previous"`` say that every generation
+    fits a new model on what the previous generation's model wrote; the
+    policies in :mod:`modelcollapse.staleness` change them.
+    """
 
     name = "policy"
+    refits = True
+    writer = "previous"
+
+    @abstractmethod
+    def recipe(self, n_samples: int, generation: int = 2) -> Recipe:
+        """What generation ``generation``'s training set is made of (``generation`` >= 2)."""
 
     def n_real_items(self, n_samples: int, generation: int = 2) -> int:
         """Number of real items (fresh or original) in generation ``generation``'s training set."""
-        return 0
+        recipe = self.recipe(n_samples, generation)
+        return recipe.fresh_real + recipe.kept_original
 
     def n_new_synthetic(self, n_samples: int, generation: int = 2) -> int:
         """How many items the previous model writes for generation ``generation``."""
-        return n_samples - self.n_real_items(n_samples, generation)
+        return self.recipe(n_samples, generation).new_synthetic
 
     def n_fresh_real(self, n_samples: int, generation: int = 2) -> int:
         """How many fresh real items the world draws for generation ``generation``."""
-        return 0
+        return self.recipe(n_samples, generation).fresh_real
 
-    @abstractmethod
     def build(self, pool: Pool, *, new_synthetic: Dataset, fresh_real: Dataset,
-              n_samples: int, rng: np.random.Generator) -> Dataset:
-        """Return the training set of the current generation."""
+              n_samples: int, rng: np.random.Generator, generation: int = 2) -> Dataset:
+        """The training set of generation ``generation``, as its recipe says.
+
+        ``pool`` already holds ``new_synthetic`` and ``fresh_real``; ``rng``
+        draws the kept original items and the pool's subsample.
+        """
+        recipe = self.recipe(n_samples, generation)
+        parts = [fresh_real]
+        if recipe.kept_original:
+            original = pool.original
+            parts.append(original.take(rng.choice(len(original), size=recipe.kept_original,
+                                                  replace=False)))
+        if recipe.pool is None:
+            parts.append(new_synthetic)
+        else:
+            source = pool.everything() if recipe.pool == "everything" else pool.synthetic()
+            if recipe.pool_draw is not None:
+                size = min(recipe.pool_draw, len(source))
+                source = source.take(rng.choice(len(source), size=size, replace=False))
+            parts.append(source)
+        parts = [part for part in parts if len(part)] or [new_synthetic]
+        return parts[0] if len(parts) == 1 else Dataset.concat(parts)
 
     @property
     def label(self) -> str:
@@ -67,8 +132,8 @@ class Replace(Policy):
 
     name = "replace"
 
-    def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
-        return new_synthetic
+    def recipe(self, n_samples: int, generation: int = 2) -> Recipe:  # noqa: D102
+        return Recipe(new_synthetic=n_samples)
 
 
 @dataclass(frozen=True)
@@ -77,8 +142,8 @@ class Accumulate(Policy):
 
     name = "accumulate"
 
-    def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
-        return pool.everything()
+    def recipe(self, n_samples: int, generation: int = 2) -> Recipe:  # noqa: D102
+        return Recipe(new_synthetic=n_samples, pool="everything")
 
 
 @dataclass(frozen=True)
@@ -100,10 +165,9 @@ class AccumulateSubsample(Policy):
                                         or self.budget < 1):
             raise ValueError(f"budget must be an integer of at least 1, got {self.budget!r}")
 
-    def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
-        everything = pool.everything()
-        size = min(self.budget or n_samples, len(everything))
-        return everything.take(rng.choice(len(everything), size=size, replace=False))
+    def recipe(self, n_samples: int, generation: int = 2) -> Recipe:  # noqa: D102
+        return Recipe(new_synthetic=n_samples, pool="everything",
+                      pool_draw=self.budget or n_samples)
 
     @property
     def label(self) -> str:  # noqa: D102
@@ -127,14 +191,9 @@ class FreshReal(Policy):
     def __post_init__(self) -> None:
         _check_fraction("fraction", self.fraction)
 
-    def n_real_items(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
-        return round(self.fraction * n_samples)
-
-    def n_fresh_real(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
-        return self.n_real_items(n_samples)
-
-    def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
-        return Dataset.concat([fresh_real, new_synthetic])
+    def recipe(self, n_samples: int, generation: int = 2) -> Recipe:  # noqa: D102
+        k = round(self.fraction * n_samples)
+        return Recipe(new_synthetic=n_samples - k, fresh_real=k)
 
     @property
     def label(self) -> str:  # noqa: D102
@@ -159,14 +218,9 @@ class KeepOriginal(Policy):
     def __post_init__(self) -> None:
         _check_fraction("fraction", self.fraction)
 
-    def n_real_items(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
-        return round(self.fraction * n_samples)
-
-    def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
-        original = pool.original
-        keep = original.take(rng.choice(len(original), size=self.n_real_items(n_samples),
-                                        replace=False))
-        return Dataset.concat([keep, new_synthetic])
+    def recipe(self, n_samples: int, generation: int = 2) -> Recipe:  # noqa: D102
+        k = round(self.fraction * n_samples)
+        return Recipe(new_synthetic=n_samples - k, kept_original=k)
 
     @property
     def label(self) -> str:  # noqa: D102
@@ -257,20 +311,11 @@ class WebScrape(Policy):
         return float(self.start + (self.end - self.start) / (
             1 + np.exp(-steepness * (t - self.horizon / 2))))
 
-    def n_real_items(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
-        return n_samples - round(self.share(generation) * n_samples)
-
-    def n_new_synthetic(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
-        return n_samples
-
-    def n_fresh_real(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
-        return self.n_real_items(n_samples, generation)
-
-    def build(self, pool, *, new_synthetic, fresh_real, n_samples, rng):  # noqa: D102
-        published = pool.synthetic()
-        k = n_samples - len(fresh_real)
-        scraped = published.take(rng.choice(len(published), size=k, replace=False))
-        return Dataset.concat([fresh_real, scraped])
+    def recipe(self, n_samples: int, generation: int = 2) -> Recipe:  # noqa: D102
+        scraped = round(self.share(generation) * n_samples)
+        # Every model publishes a full generation; the scrape draws its share from all of them.
+        return Recipe(new_synthetic=n_samples, fresh_real=n_samples - scraped,
+                      pool="published", pool_draw=scraped)
 
     @property
     def label(self) -> str:  # noqa: D102

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from modelcollapse.data import Dataset
-from modelcollapse.policies import Policy, Replace
+from modelcollapse.policies import Policy, Recipe, Replace
 from modelcollapse.retrieval import correct, supports_retrieval
 
 __all__ = ["Distill", "FreshOnly", "Frozen", "Retrieval", "real_supply"]
@@ -129,19 +128,8 @@ class FreshOnly(Policy):
         """Reject a budget larger than the world's supply of real items."""
         _check_count("budget", self.budget, chain.world, "real items are bought each generation")
 
-    def n_real_items(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
-        return self.budget
-
-    def n_new_synthetic(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
-        return 0
-
-    def n_fresh_real(self, n_samples: int, generation: int = 2) -> int:  # noqa: D102
-        return self.budget
-
-    def build(self, pool, *, new_synthetic: Dataset, fresh_real: Dataset, n_samples: int,
-              rng: np.random.Generator) -> Dataset:
-        """The fresh real items alone."""
-        return fresh_real
+    def recipe(self, n_samples: int, generation: int = 2) -> Recipe:  # noqa: D102
+        return Recipe(new_synthetic=0, fresh_real=self.budget)  # the fresh real items alone
 
     @property
     def label(self) -> str:  # noqa: D102

@@ -38,6 +38,8 @@ CHUNK = 4096
 """Replicates processed together: small enough that a generation's arrays stay in cache."""
 
 POLICIES = (Replace, Accumulate, AccumulateSubsample, FreshReal, KeepOriginal, WebScrape)
+"""The policies the kernels run: their recipes are what the engine reads. Others (the
+staleness policies, which keep or re-use generation 1's model) run on the loop."""
 
 Items = tuple[np.ndarray, ...]
 Stats = tuple[np.ndarray, ...]
@@ -153,50 +155,47 @@ class _PolicyBlock:
         self.pool_size += n
 
     def training_statistics(self, generation: int, state) -> Stats:
-        """Sufficient statistics of generation ``generation``'s training set."""
+        """Sufficient statistics of generation ``generation``'s training set.
+
+        Read from the policy's :class:`~modelcollapse.policies.Recipe`, as the
+        loop's :meth:`~modelcollapse.policies.Policy.build` reads it.
+        """
         family, policy, N = self.family, self.chain.policy, self.chain.n_samples
         if generation == 1:
             self.original = family.real(N, self.stream(generation, Role.REAL))
-            if isinstance(policy, AccumulateSubsample):
+            later = policy.recipe(N)
+            if later.pool == "everything" and later.pool_draw is not None:  # drawn from later
                 self._add_to_pool(self.original)
             self.running = family.statistics(self.original)
             return self.running
-        n_synthetic = policy.n_new_synthetic(N, generation)
-        if isinstance(policy, WebScrape):
-            # The pool holds only what models published; the rest of the scrape is fresh.
-            self._add_to_pool(family.synthetic(state, n_synthetic,
+        recipe = policy.recipe(N, generation)
+        if recipe.pool_draw is not None:
+            # A draw from the pool: it holds every item (or only what models published),
+            # so this generation's written items are kept as items, not statistics.
+            self._add_to_pool(family.synthetic(state, recipe.new_synthetic,
                                                *self._synthetic_streams(generation)))
-            k = N - policy.n_fresh_real(N, generation)
-            fresh = family.real(N - k, self.stream(generation, Role.REAL))
-            pick = choose_without_replacement(self.stream(generation, Role.POLICY),
-                                              self.pool_size, k, family.R)
-            pool = tuple(a[:self.pool_size] for a in self.pool)
-            return self._statistics_of(fresh, _take(pool, pick))
-        if isinstance(policy, AccumulateSubsample):
-            self._add_to_pool(family.synthetic(state, n_synthetic,
-                                               *self._synthetic_streams(generation)))
-            size = min(policy.budget or N, self.pool_size)
+            items = []
+            if recipe.fresh_real:
+                items.append(family.real(recipe.fresh_real, self.stream(generation, Role.REAL)))
+            size = min(recipe.pool_draw, self.pool_size)
             pick = choose_without_replacement(self.stream(generation, Role.POLICY),
                                               self.pool_size, size, family.R)
             pool = tuple(a[:self.pool_size] for a in self.pool)
-            return family.statistics(_take(pool, pick))
+            return self._statistics_of(*items, _take(pool, pick))
         parts = []
-        if n_synthetic:
-            parts.append(family.synthetic_statistics(state, n_synthetic,
+        if recipe.new_synthetic:
+            parts.append(family.synthetic_statistics(state, recipe.new_synthetic,
                                                      *self._synthetic_streams(generation)))
-        if isinstance(policy, Replace):
-            return parts[0]
-        if isinstance(policy, Accumulate):
+        if recipe.pool == "everything":  # all of it: running sums, no items kept
             self.running = family.combine(self.running, parts[0])
             return self.running
-        k = policy.n_real_items(N, generation)
-        if isinstance(policy, FreshReal):
-            real = family.real(k, self.stream(generation, Role.REAL))
-        else:  # KeepOriginal: k of generation 1's items, without replacement
+        if recipe.fresh_real:
+            parts.append(family.statistics(family.real(recipe.fresh_real,
+                                                       self.stream(generation, Role.REAL))))
+        if recipe.kept_original:  # k of generation 1's items, without replacement
             keys = self.stream(generation, Role.POLICY).random((N, family.R))
-            real = _take(self.original, np.argsort(keys, axis=0)[:k])
-        if k:
-            parts.append(family.statistics(real))
+            parts.append(family.statistics(_take(self.original,
+                                                 np.argsort(keys, axis=0)[:recipe.kept_original])))
         return self._combine(parts)
 
     def _statistics_of(self, *parts: Items) -> Stats:
