@@ -56,7 +56,7 @@ def test_schema_errors_name_the_key(data, message):
     ({"name": "x", "sweep": {"samples": [30, 3]}}, "sweep point samples=3: degree 3 needs"),
     ({"name": "x", "metrics": ["mse"]}, "unknown metric 'mse'"),
     ({"name": "x", "filters": ["dtector"]}, "did you mean 'detector'"),
-    ({"name": "x", "sampling": {"temperature": 0.5}}, "no sampling settings"),
+    ({"name": "x", "sampling": {"temperature": 0.5}}, "go in the \\[model\\] table"),
 ])
 def test_impossible_experiments_are_refused_at_validation(data, message):
     with pytest.raises(ConfigError, match=message):

@@ -119,8 +119,6 @@ class Experiment(BaseModel):
         Registry names and settings.
     filters : list of Component
         Curation steps applied to synthetic candidates, in order.
-    sampling : dict
-        How models generate (temperature, top-k …) for families that support it.
     metrics : list of str or Component, or None
         The metrics measured every generation: registry names, or tables with
         a name and settings (``{name = "code", n_items = 20}``); ``None`` uses
@@ -154,7 +152,6 @@ class Experiment(BaseModel):
     model: Component = Component(name="polynomial")
     policy: Component = Component(name="replace")
     filters: list[Component] = []
-    sampling: dict[str, Any] = {}
     metrics: list[str | Component] | None = None
     sweep: dict[str, Any] = {}
     engine: Literal["auto", "loop", "batched"] = "auto"
@@ -215,7 +212,11 @@ class Experiment(BaseModel):
             left_out.add("keep_weights")
         if self.engine == "auto":
             left_out.add("engine")
-        canonical = json.dumps(self.model_dump(mode="json", exclude=left_out), sort_keys=True)
+        settings = self.model_dump(mode="json", exclude=left_out)
+        # A removed key (``sampling``, which no model ever accepted) stays in the hash as
+        # the empty table every run had, so runs made before its removal keep their hash.
+        settings["sampling"] = {}
+        canonical = json.dumps(settings, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -225,6 +226,9 @@ def _first_error(error: ValidationError, source: str) -> ConfigError:
     where = ".".join(str(part) for part in detail["loc"])[:60]
     if detail["type"] == "extra_forbidden":
         key = str(detail["loc"][-1])[:60]
+        if where == "sampling":  # a table older files may have; decoding lives with the model
+            return ConfigError(f"{source}: unknown key 'sampling'; decoding settings "
+                               "(temperature, top_k, top_p, ...) go in the [model] table")
         hint = did_you_mean(key, Experiment.model_fields)
         return ConfigError(f"{source}: unknown key {where!r}{hint}; "
                            f"remove it or use one of: {', '.join(Experiment.model_fields)}")

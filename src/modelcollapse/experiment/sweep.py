@@ -24,7 +24,7 @@ MAX_POINTS = 10_000
 
 # Keys a sweep may vary: everything that shapes a chain, not the run's identity.
 SWEEPABLE = ("seed", "generations", "samples", "world", "model", "policy", "filters",
-             "sampling", "metrics")
+             "metrics")
 
 
 @dataclass(frozen=True)
@@ -218,9 +218,6 @@ def build_chain(experiment: Experiment, where: str = "experiment") -> Chain:
                 raise ConfigError(f"{where}: filter {spec.name!r} does not work on the "
                                   f"{experiment.world.name!r} world (it needs {missing[0]}); "
                                   "remove it or choose a world it reads")
-        if experiment.sampling:
-            raise ConfigError(f"{where}: the {experiment.model.name!r} model has no sampling "
-                              "settings; remove the [sampling] table")
         chain = Chain(world, model, policy, n_samples=experiment.samples,
                       n_generations=experiment.generations, metrics=metrics, filters=filters)
         if experiment.keep_weights and not saves(chain.model):
