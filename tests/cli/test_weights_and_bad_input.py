@@ -88,7 +88,8 @@ def test_a_loaded_generation_measures_what_the_run_recorded(kept):
         recorded = frame[(frame.replicate == 0) & (frame.generation == generation)
                          & (frame.metric == "held_out_perplexity")].value.item()
         measured = HeldOutPerplexity().measure(model, world)["held_out_perplexity"]
-        assert measured == pytest.approx(recorded, rel=1e-9)
+        # Unit files keep values to float32 precision: within 2**-24 of what was measured.
+        assert measured == pytest.approx(recorded, rel=2.0 ** -24)
 
 
 @pytest.mark.parametrize(("arguments", "message"), [

@@ -332,12 +332,12 @@ class RunDirectory:
         RunError
             If the disk is full or the folder not writable; no temporary file stays.
         """
-        if isinstance(table, pa.Table):
-            table = unit_parquet(table, unit, config_hash)
-        rows = pq.read_metadata(pa.BufferReader(table)).num_rows
-        record = {"unit": unit.id, "config_hash": config_hash, "rows": rows,
+        record = {"unit": unit.id, "config_hash": config_hash, "rows": None,
                   "sha256": None, "artifacts_sha256": None}
         try:
+            if isinstance(table, pa.Table):
+                table = unit_parquet(table, unit, config_hash)
+            record["rows"] = pq.read_metadata(pa.BufferReader(table)).num_rows
             if weights:
                 record["weights_sha256"] = {}
                 for name, data in weights.items():

@@ -43,13 +43,14 @@ class UnitWriter:
         self.config_hash = config_hash
         self.written = 0
         self._error: BaseException | None = None
+        self._failed = False  # stays set once a write failed: nothing after it is written
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._thread = threading.Thread(target=self._loop, name="unit-writer", daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
         while (item := self._queue.get()) is not _STOP:
-            if self._error is None:
+            if not self._failed:
                 self._write(*item)
             item = None  # the unit's memory goes now, not when the next one arrives
 
@@ -59,7 +60,7 @@ class UnitWriter:
                                 artifacts=result.artifacts, weights=result.weights)
             self.written += 1
         except BaseException as error:  # raised again in the driver's thread
-            self._error = error
+            self._error, self._failed = error, True
 
     def put(self, unit: Unit, result: UnitResult) -> None:
         """Hand a finished unit over; waits while ``depth`` others wait."""
