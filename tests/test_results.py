@@ -1,4 +1,5 @@
 import io
+import warnings
 
 import numpy as np
 import pyarrow as pa
@@ -72,6 +73,12 @@ def test_values_are_stored_to_float32_precision_where_float32_holds_them():
 def test_values_float32_would_change_beyond_its_precision_stay_float64(values):
     column = _stored(values)
     assert column.type == pa.float64() and column.to_pylist() == values
+
+
+def test_a_column_of_nan_is_stored_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _stored([np.nan, np.nan]).type == pa.float32()
 
 
 def test_counts_nan_and_infinity_survive_float32():

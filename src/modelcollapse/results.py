@@ -204,7 +204,8 @@ def _as_float32(values: np.ndarray) -> np.ndarray | None:
     small = size < _FLOAT32.tiny  # zeros, and what float32 made subnormal or zero
     if small.any() and np.any(small & (values != 0)):
         return None
-    if size.size and np.nanmax(size) >= _EXACT_INTEGERS:  # 2**24 + 1 rounds down to 2**24
+    # fmax skips NaN without warning on all-NaN columns; 2**24 + 1 rounds down to 2**24.
+    if size.size and np.fmax.reduce(size) >= _EXACT_INTEGERS:
         kept = values[np.isfinite(values)]
         if np.max(np.abs(kept), initial=0) > _EXACT_INTEGERS and np.all(kept == np.round(kept)):
             return None
