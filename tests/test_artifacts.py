@@ -16,8 +16,6 @@ class SampleKeeper:
     """Draws a few points from each fitted model and keeps them (a test metric)."""
 
     name = "keeper"
-    needs_rng = True
-    keeps_artifacts = True
 
     def names(self, model):
         return ("first_draw",)
@@ -25,7 +23,8 @@ class SampleKeeper:
     def applies(self, model, world):
         return True
 
-    def measure(self, model, world, *, rng, artifacts):
+    def measure(self, model, world, context):
+        rng, artifacts = context.rng, context.artifacts
         draws = model.sample(5, rng=rng).X[:, 0]
         if artifacts is not None:
             artifacts.array("draws", draws)

@@ -69,7 +69,7 @@ class BiasError:
     def applies(self, model, world):
         return isinstance(world, CoinWorld)
 
-    def measure(self, model, world):
+    def measure(self, model, world, context):
         return {self.name: abs(model.p_ - world.p)}
 
 

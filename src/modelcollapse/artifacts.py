@@ -1,13 +1,14 @@
 """Things a person looks at beside the numbers: sample texts, histograms, image grids.
 
-Metrics that set ``keeps_artifacts = True`` receive an :class:`ArtifactSink`
-for the replicates an :class:`ArtifactLog` keeps (the first one by default)
-and ``None`` for the rest. The log turns into one tidy table, stored next to
-the unit's results as Parquet: text and JSON as strings, arrays and images as
-``.npy`` bytes that load with ``allow_pickle=False``. A log given a
-``save_model`` function also keeps each generation's fitted model as the files
-that function writes (safetensors weights and a JSON config), as bytes the
-driver process writes into the run directory.
+A metric's context (:class:`~modelcollapse.metrics.base.MeasureContext`)
+carries an :class:`ArtifactSink` for the replicates an :class:`ArtifactLog`
+keeps (the first one by default) and ``None`` for the rest. The log turns
+into one tidy table, stored next to the unit's results as Parquet: text and
+JSON as strings, arrays and images as ``.npy`` bytes that load with
+``allow_pickle=False``. A log given a ``save_model`` function also keeps each
+generation's fitted model as the files that function writes (safetensors
+weights and a JSON config), as bytes the driver process writes into the run
+directory.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from modelcollapse.kernels import gaussian as gaussian_kernel
 from modelcollapse.kernels import linear as linear_kernel
 from modelcollapse.kernels import polynomial as polynomial_kernel
 from modelcollapse.metrics import Coefficients, Metric, MSEToTruth
+from modelcollapse.metrics.base import MeasureContext
 from modelcollapse.models import DegenerateFitError
 from modelcollapse.models import progress as model_progress
 from modelcollapse.policies import Policy, Replace
@@ -146,7 +147,7 @@ class Chain:
             Number of the first replicate, so blocks of one experiment can run
             apart and still address distinct streams.
         artifacts : ArtifactLog or None
-            Collects what metrics with ``keeps_artifacts`` keep (sample texts,
+            Collects what metrics keep through their context (sample texts,
             image grids), and each generation's fitted model when the log saves
             models, for the replicates the log keeps; ``None`` keeps nothing.
         layout : {"tidy", "wide"}, default "tidy"
@@ -296,14 +297,9 @@ class Chain:
         sink = artifacts.sink(replicate, generation) if artifacts is not None else None
         values: dict[str, float] = {}
         for metric, stream in zip(self.metrics, streams, strict=True):
-            options = {}
-            if getattr(metric, "needs_rng", False):
-                options["rng"] = stream
-            if getattr(metric, "keeps_artifacts", False):
-                options["artifacts"] = sink
-            if getattr(metric, "needs_position", False):  # e.g. to compare with the last one
-                options.update(replicate=replicate, generation=generation)
-            values.update(metric.measure(model, world, **options))
+            context = MeasureContext(rng=stream, artifacts=sink, replicate=replicate,
+                                     generation=generation)
+            values.update(metric.measure(model, world, context))
         return values
 
     def _run_replicate(self, tree: SeedTree, replicate: int,

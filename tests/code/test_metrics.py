@@ -9,6 +9,7 @@ import pytest
 from modelcollapse.artifacts import ArtifactSink
 from modelcollapse.code.metrics import CodeMetric, code_figures, default_verifier, marked_samples
 from modelcollapse.data import Dataset
+from modelcollapse.metrics.base import MeasureContext
 from modelcollapse.report.keepsakes import marked_html
 
 
@@ -40,8 +41,8 @@ WORLD = ScriptWorld(SOURCES)
 
 
 def share(metric, items, replicate, generation):
-    figures = metric.measure(ScriptModel(items), WORLD, rng=np.random.default_rng(0),
-                             replicate=replicate, generation=generation)
+    figures = metric.measure(ScriptModel(items), WORLD, MeasureContext(
+        rng=np.random.default_rng(0), replicate=replicate, generation=generation))
     return figures["recurring_invented_share"]
 
 
@@ -66,7 +67,7 @@ def test_recurrence_across_chains_and_gaps():
     # A generation that was not measured breaks the comparison.
     assert math.isnan(share(metric, [1], replicate=0, generation=4))
     # Outside a chain (no position) the share is undefined.
-    figures = metric.measure(ScriptModel([1]), WORLD, rng=np.random.default_rng(0))
+    figures = metric.measure(ScriptModel([1]), WORLD, MeasureContext(rng=np.random.default_rng(0)))
     assert math.isnan(figures["recurring_invented_share"])
 
 
@@ -95,8 +96,8 @@ def test_kept_artifacts_are_tables_and_marked_text():
     result = code_figures(sources)
     sink = ArtifactSink(0, 1)
     metric = CodeMetric(n_items=3)
-    metric.measure(ScriptModel([0, 1, 2]), ScriptWorld(sources), rng=np.random.default_rng(0),
-                   artifacts=sink, replicate=0, generation=1)
+    metric.measure(ScriptModel([0, 1, 2]), ScriptWorld(sources), MeasureContext(
+        rng=np.random.default_rng(0), artifacts=sink, replicate=0, generation=1))
     kept = {name: json.loads(text) for _, _, name, _, text, _ in sink.records}
     squattable = kept["squattable_names"]
     assert squattable[0] == ["invented name", "times written", "resembles", "distance",

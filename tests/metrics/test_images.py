@@ -7,6 +7,7 @@ import pytest
 
 from modelcollapse.artifacts import ArtifactSink, decode_array
 from modelcollapse.data import Dataset
+from modelcollapse.metrics.base import MeasureContext
 from modelcollapse.metrics.images import (
     GeneratedImageMetrics,
     feature_space,
@@ -93,11 +94,12 @@ def test_the_metric_samples_from_its_stream_and_keeps_a_grid():
     metric = GeneratedImageMetrics(n_grid=25)
     assert metric.applies(model, WORLD)
     sink = ArtifactSink(replicate=0, generation=1)
-    values = metric.measure(model, WORLD, rng=np.random.default_rng(2), artifacts=sink)
+    values = metric.measure(model, WORLD,
+                            MeasureContext(rng=np.random.default_rng(2), artifacts=sink))
     assert set(values) == set(metric.names(model))
     assert values["class_coverage"] == 0.1
     assert values["class_entropy"] < 0.5  # log 10 = 2.3 when balanced
-    again = metric.measure(model, WORLD, rng=np.random.default_rng(2))
+    again = metric.measure(model, WORLD, MeasureContext(rng=np.random.default_rng(2)))
     assert again == values
     ((_, _, name, kind, _, data),) = sink.records
     grid = decode_array(data)
@@ -135,7 +137,9 @@ def test_latent_spread_is_missing_when_the_reference_encoder_cannot_be_trained()
         Dataset.real(images[:100]), rng=np.random.default_rng(0))
     exploding = VAE(epochs=1, latent_dim=2, width=16, learning_rate=1e6).for_world(WORLD)
     exploding.network_ = fitted.network_  # a model that fitted once, with settings that diverge
-    value = LatentSpread(n_generated=50).measure(exploding, WORLD, rng=np.random.default_rng(1))
+    value = LatentSpread(n_generated=50).measure(exploding, WORLD,
+                                                 MeasureContext(rng=np.random.default_rng(1)))
     assert np.isnan(value["latent_spread"])
-    healthy = LatentSpread(n_generated=50).measure(fitted, WORLD, rng=np.random.default_rng(1))
+    healthy = LatentSpread(n_generated=50).measure(fitted, WORLD,
+                                                   MeasureContext(rng=np.random.default_rng(1)))
     assert np.isfinite(healthy["latent_spread"]) and healthy["latent_spread"] > 0

@@ -7,6 +7,7 @@ import pytest
 
 from modelcollapse.artifacts import ArtifactSink, decode_array
 from modelcollapse.data import Dataset
+from modelcollapse.metrics.base import MeasureContext
 from modelcollapse.metrics.text import (
     GeneratedText,
     HeldOutPerplexity,
@@ -74,8 +75,10 @@ class Replay:
 def test_generated_text_of_real_blocks_looks_real_and_keeps_artifacts(world):
     metric = GeneratedText(n_sequences=400, reference_order=3)
     sink = ArtifactSink(0, 1)
-    real = metric.measure(Replay(world), world, rng=np.random.default_rng(0), artifacts=sink)
-    noise = metric.measure(Replay(world, noise=True), world, rng=np.random.default_rng(0))
+    real = metric.measure(Replay(world), world,
+                          MeasureContext(rng=np.random.default_rng(0), artifacts=sink))
+    noise = metric.measure(Replay(world, noise=True), world,
+                           MeasureContext(rng=np.random.default_rng(0)))
     assert set(real) == set(metric.names(None))
     assert 0.06 < real["tail_mass"] < 0.14  # real text: about 10% of words are rare by design
     assert noise["tail_mass"] < real["tail_mass"] / 2

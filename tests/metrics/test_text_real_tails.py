@@ -8,6 +8,7 @@ import pytest
 
 from modelcollapse import Chain
 from modelcollapse.data import Dataset
+from modelcollapse.metrics.base import MeasureContext
 from modelcollapse.metrics.text import (
     GeneratedText,
     RealWords,
@@ -111,8 +112,9 @@ def world():
 
 def test_real_blocks_score_as_real_text_and_noise_as_invented(world):
     metric = GeneratedText(n_sequences=400, n_kept=0, reference_order=2)
-    real = metric.measure(Replay(world), world, rng=np.random.default_rng(0))
-    noise = metric.measure(Replay(world, noise=True), world, rng=np.random.default_rng(0))
+    real = metric.measure(Replay(world), world, MeasureContext(rng=np.random.default_rng(0)))
+    noise = metric.measure(Replay(world, noise=True), world,
+                           MeasureContext(rng=np.random.default_rng(0)))
     assert real["real_word_share"] == 1.0  # complete words of a real block are real words
     assert real["real_mass_common"] == pytest.approx(0.5, abs=0.06)
     assert real["real_mass_middle"] == pytest.approx(0.4, abs=0.06)

@@ -22,6 +22,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from modelcollapse.metrics.base import MeasureContext  # noqa: E402
 from modelcollapse.models import torch_runtime  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,7 +89,7 @@ def test_the_transformer_and_its_metrics_cross_only_through_to_numpy(cuda_like):
         fitted.sample(3, rng=rng, X=prompts)
         for metric in (HeldOutPerplexity(max_blocks=8), GeneratedText(n_sequences=4)):
             if isinstance(metric, GeneratedText):
-                metric.measure(fitted, world, rng=rng)
+                metric.measure(fitted, world, MeasureContext(rng=rng))
             else:
                 metric.measure(fitted, world)
     together = fit_together(model.clone(), [data, data], [rng, rng], stacked=True)

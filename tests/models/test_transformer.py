@@ -192,7 +192,7 @@ class TrainLoss:
     def applies(self, model, world):
         return True
 
-    def measure(self, model, world):
+    def measure(self, model, world, context):
         return {"train_loss": model.train_loss_}
 
 

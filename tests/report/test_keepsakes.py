@@ -15,8 +15,6 @@ class ShowAndTell:
     """A test metric that keeps one artifact of every kind."""
 
     name = "show-and-tell"
-    needs_rng = True
-    keeps_artifacts = True
 
     def names(self, model):
         return ("draw",)
@@ -24,7 +22,8 @@ class ShowAndTell:
     def applies(self, model, world):
         return True
 
-    def measure(self, model, world, *, rng, artifacts):
+    def measure(self, model, world, context):
+        rng, artifacts = context.rng, context.artifacts
         draws = model.sample(200, rng=rng).X[:, 0]
         if artifacts is not None:
             artifacts.text("sample", TRICKY)

@@ -25,6 +25,7 @@ import numpy as np
 from modelcollapse.code.registry import normalize
 from modelcollapse.code.squat import SquatIndex
 from modelcollapse.code.verifier import LINE_BREAK, StaticVerifier, Verdict
+from modelcollapse.metrics.base import MeasureContext
 
 __all__ = ["CODE_METRICS", "CodeMetric", "code_figures", "default_squat_index",
            "default_verifier", "keep_artifacts", "line_starts", "marked_samples", "used_names"]
@@ -200,9 +201,6 @@ class CodeMetric:
     n_items: int = 100
     names_kept: tuple[str, ...] = tuple(CODE_METRICS)
     name = "code"
-    needs_rng = True
-    keeps_artifacts = True
-    needs_position = True
     _previous: dict[int, tuple[int, set[str]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -219,14 +217,14 @@ class CodeMetric:
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(world, "decode_item") and hasattr(model, "sample")
 
-    def measure(self, model, world, *, rng: np.random.Generator, artifacts=None,
-                replicate: int | None = None, generation: int | None = None
-                ) -> dict[str, float]:
+    def measure(self, model, world, context: MeasureContext) -> dict[str, float]:
         """Sample ``n_items`` items, verify them, record the figures (and artifacts).
 
-        Without ``replicate`` and ``generation`` (a call outside a chain) the
+        Outside a chain (no ``replicate`` and ``generation`` in ``context``) the
         recurring share is NaN.
         """
+        rng, artifacts = context.stream(), context.artifacts
+        replicate, generation = context.replicate, context.generation
         n_items = self.n_items
         X = world.draw_inputs(n_items, rng=rng) if getattr(model, "conditional", False) else None
         written = model.sample(n_items, rng=rng, X=X)

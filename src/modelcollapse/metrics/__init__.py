@@ -1,5 +1,6 @@
-"""Metrics: ``measure(model, world) -> {name: float}`` after every generation."""
+"""Metrics: ``measure(model, world, context) -> {name: float}`` after every generation."""
 
-from modelcollapse.metrics.predictive import Coefficients, ExcessRisk, Metric, MSEToTruth
+from modelcollapse.metrics.base import MeasureContext, Metric
+from modelcollapse.metrics.predictive import Coefficients, ExcessRisk, MSEToTruth
 
-__all__ = ["Coefficients", "ExcessRisk", "MSEToTruth", "Metric"]
+__all__ = ["Coefficients", "ExcessRisk", "MSEToTruth", "MeasureContext", "Metric"]

@@ -27,7 +27,7 @@ class ClassifierMetric(NamedMetric):
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(model, "labelling") and hasattr(world, "held_out_labelled")
 
-    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+    def measure(self, model, world, context=None) -> dict[str, float]:  # noqa: D102
         X, y = world.held_out_labelled()
         predicted = model.predict(X)
         if self.name == "accuracy":

@@ -79,7 +79,7 @@ class CategoricalMetric(NamedMetric):
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(model, "top_k") and hasattr(world, "probabilities")
 
-    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+    def measure(self, model, world, context=None) -> dict[str, float]:  # noqa: D102
         values = categorical_metrics(model.probabilities_[:, np.newaxis], world.probabilities,
                                      [self.name])
         return {self.name: float(values[self.name][0])}

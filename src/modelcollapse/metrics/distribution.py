@@ -108,7 +108,7 @@ class GaussianMetric(NamedMetric):
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(model, "estimator") and hasattr(world, "cov")
 
-    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+    def measure(self, model, world, context=None) -> dict[str, float]:  # noqa: D102
         values = gaussian_metrics(model.mean_[:, np.newaxis], model.cov_[:, :, np.newaxis],
                                   world.mean, world.cov, [self.name])
         return {self.name: float(values[self.name][0])}

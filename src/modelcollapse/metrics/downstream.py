@@ -12,9 +12,10 @@ world and model noise) from the downstream model's (Dohmatob, Feng & Kempe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
+
+from modelcollapse.metrics.base import MeasureContext
 
 __all__ = ["ORDERS", "DownstreamRisk"]
 
@@ -53,7 +54,6 @@ class DownstreamRisk:
     order: str = "mixed"
 
     name = "downstream_excess_risk"
-    needs_rng: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if int(self.n_samples) != self.n_samples or self.n_samples < 1:
@@ -78,8 +78,9 @@ class DownstreamRisk:
     def applies(self, model, world) -> bool:  # noqa: D102
         return (hasattr(model, "coef_") or hasattr(model, "ridge")) and hasattr(world, "weights")
 
-    def measure(self, model, world, *, rng: np.random.Generator) -> dict[str, float]:
+    def measure(self, model, world, context: MeasureContext) -> dict[str, float]:
         """Train the downstream model on what ``model`` and ``world`` write; its ‖ŵ − w*‖²."""
+        rng = context.stream()
         k = self.n_synthetic
         noise = world.noise if self.noise is None else self.noise
         X_synthetic = world.draw_inputs(k, rng=rng)

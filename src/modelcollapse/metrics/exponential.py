@@ -20,5 +20,5 @@ class ParameterRisk:
         return hasattr(world, "theta") and hasattr(model, "for_world") and hasattr(
             world, "family")
 
-    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+    def measure(self, model, world, context=None) -> dict[str, float]:  # noqa: D102
         return {self.name: (model.theta_ - world.theta) ** 2}

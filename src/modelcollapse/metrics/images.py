@@ -35,6 +35,7 @@ from typing import ClassVar
 import numpy as np
 
 from modelcollapse.data import Dataset
+from modelcollapse.metrics.base import MeasureContext
 from modelcollapse.worlds.images import as_images
 
 __all__ = [
@@ -283,8 +284,6 @@ class GeneratedImageMetrics:
     n_grid: int = 100
 
     name = "image_features"
-    needs_rng: ClassVar[bool] = True
-    keeps_artifacts: ClassVar[bool] = True
     NAMES: ClassVar[tuple[str, ...]] = ("frechet_distance", "precision", "recall",
                                         "class_coverage", "class_entropy")
 
@@ -294,14 +293,13 @@ class GeneratedImageMetrics:
     def applies(self, model, world) -> bool:  # noqa: D102
         return _is_image_generator(model, world)
 
-    def measure(self, model, world, *, rng: np.random.Generator,  # noqa: D102
-                artifacts=None) -> dict[str, float]:
+    def measure(self, model, world, context: MeasureContext) -> dict[str, float]:  # noqa: D102
         space = feature_space(world)
         n = self.n_generated or len(space.reference)
-        images = as_images(model.sample(n, rng=rng).X, world.image_shape,
+        images = as_images(model.sample(n, rng=context.stream()).X, world.image_shape,
                            what="generated images")
-        if artifacts is not None:
-            artifacts.image("samples", image_grid(images[:self.n_grid], world.image_shape))
+        if context.artifacts is not None:
+            context.artifacts.image("samples", image_grid(images[:self.n_grid], world.image_shape))
         return image_scores(space, images, world.n_classes)
 
 
@@ -343,18 +341,16 @@ class LatentSpread:
     n_generated: int = 1000
 
     name = "latent_spread"
-    needs_rng: ClassVar[bool] = True
-
     def names(self, model) -> tuple[str, ...]:  # noqa: D102
         return (self.name,)
 
     def applies(self, model, world) -> bool:  # noqa: D102
         return _is_image_generator(model, world) and hasattr(model, "encode")
 
-    def measure(self, model, world, *, rng: np.random.Generator) -> dict[str, float]:  # noqa: D102
+    def measure(self, model, world, context: MeasureContext) -> dict[str, float]:  # noqa: D102
         from modelcollapse.models import DegenerateFitError
 
-        images = model.sample(self.n_generated, rng=rng).X
+        images = model.sample(self.n_generated, rng=context.stream()).X
         try:
             reference = reference_vae(model, world)
         except DegenerateFitError:  # the settings diverge on real data too: no ruler to measure
@@ -384,13 +380,11 @@ class HeldOutELBO:
     """Mean ELBO (nats per image) of the world's held-out real images under the model."""
 
     name = "held_out_elbo"
-    needs_rng: ClassVar[bool] = True
-
     def names(self, model) -> tuple[str, ...]:  # noqa: D102
         return (self.name,)
 
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(model, "elbo") and hasattr(world, "image_shape")
 
-    def measure(self, model, world, *, rng: np.random.Generator) -> dict[str, float]:  # noqa: D102
-        return {self.name: float(np.mean(model.elbo(world.held_out(), rng=rng)))}
+    def measure(self, model, world, context: MeasureContext) -> dict[str, float]:  # noqa: D102
+        return {self.name: float(np.mean(model.elbo(world.held_out(), rng=context.stream())))}

@@ -53,7 +53,7 @@ class MixtureMetric(NamedMetric):
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(model, "n_components") and hasattr(world, "minority")
 
-    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+    def measure(self, model, world, context=None) -> dict[str, float]:  # noqa: D102
         m = model.mixture_
         figures = mixture_figures(m.weights_, m.means_[:, 0], model.component_variances(),
                                   world)

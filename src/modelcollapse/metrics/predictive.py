@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
+from modelcollapse.metrics.base import Metric
+
 __all__ = ["Coefficients", "ExcessRisk", "MSEToTruth", "Metric"]
-
-
-class Metric(Protocol):
-    """Anything that measures a fitted model against the world.
-
-    Two optional class attributes widen :meth:`measure`: ``needs_rng = True``
-    passes ``rng=`` (a stream of its own, for metrics that sample from the
-    model), and ``keeps_artifacts = True`` passes ``artifacts=`` (an
-    :class:`~modelcollapse.artifacts.ArtifactSink`, or ``None`` for replicates
-    that keep nothing), and ``needs_position = True`` passes ``replicate=`` and
-    ``generation=`` (for metrics that compare a generation with the one before).
-    """
-
-    def names(self, model) -> tuple[str, ...]:
-        """The metric names :meth:`measure` returns for models like ``model``."""
-
-    def applies(self, model, world) -> bool:
-        """Whether this metric can measure ``model`` against ``world``."""
-
-    def measure(self, model, world) -> dict[str, float]:
-        """Return ``{metric name: value}`` for one fitted model."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +24,7 @@ class MSEToTruth:
         return (hasattr(model, "predict") and hasattr(world, "true_function")
                 and hasattr(world, "grid"))
 
-    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+    def measure(self, model, world, context=None) -> dict[str, float]:  # noqa: D102
         grid = world.grid
         error = model.predict(grid) - world.true_function(grid)
         return {self.name: float(np.mean(error**2))}
@@ -62,7 +42,7 @@ class Coefficients:
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(model, "degree")
 
-    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+    def measure(self, model, world, context=None) -> dict[str, float]:  # noqa: D102
         return {f"coef_{k}": float(c) for k, c in enumerate(model.coef_)}
 
 
@@ -78,5 +58,5 @@ class ExcessRisk:
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(model, "ridge") and hasattr(world, "weights")
 
-    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+    def measure(self, model, world, context=None) -> dict[str, float]:  # noqa: D102
         return {self.name: float(np.sum((model.coef_ - world.weights) ** 2))}

@@ -32,7 +32,7 @@ class DensityMetric(NamedMetric):
             return hasattr(model, "n_components")
         return self.name != "held_out_ll" or hasattr(world, "held_out")
 
-    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+    def measure(self, model, world, context=None) -> dict[str, float]:  # noqa: D102
         if self.name == "held_out_ll":
             return {self.name: model.score(world.held_out())}
         return {self.name: getattr(model, self.name)()}

@@ -82,6 +82,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from modelcollapse.data import Dataset
+from modelcollapse.metrics.base import MeasureContext
 
 __all__ = ["GeneratedText", "HeldOutPerplexity", "RealWords", "complete_words", "distinct_n",
            "expected_distinct", "js_divergence_bits", "rare_words", "real_word_figures",
@@ -346,7 +347,7 @@ class HeldOutPerplexity:
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(model, "log_prob") and _applies(model, world)
 
-    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+    def measure(self, model, world, context=None) -> dict[str, float]:  # noqa: D102
         blocks = world.held_out
         # Worlds whose items are padded to a block (code units) say which positions count.
         mask = getattr(world, "held_out_mask", None)
@@ -375,8 +376,6 @@ class GeneratedText:
     n_kept: int = 3
     reference_order: int = 4
     name = "generated_text"
-    needs_rng = True
-    keeps_artifacts = True
     NAMES = ("distinct_1", "distinct_2", "distinct_3", "vocabulary_size", "unigram_entropy",
              "tail_mass", "repetition_rate", "generated_ppl_mean", "generated_ppl_median",
              "generated_ppl_q05", "generated_ppl_q95", "real_word_share",
@@ -396,8 +395,8 @@ class GeneratedText:
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(model, "sample") and hasattr(world, "train") and _applies(model, world)
 
-    def measure(self, model, world, *, rng: np.random.Generator,  # noqa: D102
-                artifacts=None) -> dict[str, float]:
+    def measure(self, model, world, context: MeasureContext) -> dict[str, float]:  # noqa: D102
+        rng, artifacts = context.stream(), context.artifacts
         prompts = world.draw_inputs(self.n_sequences, rng=rng) if model.conditional else None
         blocks = np.asarray(model.sample(self.n_sequences, rng=rng, X=prompts).X, dtype=np.int64)
         V = world.tokenizer.vocab_size

@@ -147,7 +147,7 @@ class PackageNameMetric(NamedMetric):
     def applies(self, model, world) -> bool:  # noqa: D102
         return hasattr(model, "hallucination_rate") and hasattr(world, "universe")
 
-    def measure(self, model, world) -> dict[str, float]:  # noqa: D102
+    def measure(self, model, world, context=None) -> dict[str, float]:  # noqa: D102
         state = Generation.plain(model.writer, model.items_[:, np.newaxis])
         return {self.name: float(package_metrics([self.name], world.universe, state)
                                  [self.name][0])}
