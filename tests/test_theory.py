@@ -60,7 +60,7 @@ def test_monte_carlo_trace_equals_direct_linear_algebra():
     grid = unit_vandermonde(to_unit_interval(WORLD.grid, WORLD.domain), 3)
     G = grid.T @ grid / len(WORLD.grid)
     direct = [np.trace(G @ np.linalg.inv(gram[:, :, r])) for r in range(8)]
-    from modelcollapse.kernels.polynomial import cholesky_solve
+    from modelcollapse.models.regression import cholesky_solve
 
     traces = sum(cholesky_solve(gram, np.repeat(G[:, j:j + 1], 8, axis=1))[0][j]
                  for j in range(4))

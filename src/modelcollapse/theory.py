@@ -10,7 +10,6 @@ from scipy.integrate import quad
 from scipy.optimize import brentq
 from scipy.special import digamma, gammainc, gammaln, hyp1f1, loggamma
 
-from modelcollapse.kernels.polynomial import cholesky_solve, sufficient_statistics
 from modelcollapse.models.regression import to_unit_interval, unit_vandermonde
 
 __all__ = [
@@ -124,14 +123,13 @@ def polynomial_chain_theory(world, degree: int, n_samples: int, noise: float, *,
     for start in range(0, n_designs, block):
         size = min(block, n_designs - start)
         x = low + (high - low) * rng.random((n_samples, size))
-        gram, moments = sufficient_statistics(to_unit_interval(x, world.domain),
-                                              world.true_function(x), p)
-        # tr(G A⁻¹) column by column: solve A z = G e_j and keep z_j.
-        trace = np.zeros(size)
-        for j in range(p):
-            z, _ = cholesky_solve(gram, np.repeat(grid_gram[:, j:j + 1], size, axis=1))
-            trace += z[j]
-        fit, _ = cholesky_solve(gram, moments)
+        # numpy's own solver, not the batched kernel's Cholesky: the theory checks the kernel.
+        design = unit_vandermonde(to_unit_interval(x.T, world.domain), degree)  # (size, N, p)
+        gram = np.einsum("rni,rnj->rij", design, design)
+        moments = np.einsum("rni,rn->ri", design, world.true_function(x.T))
+        trace = np.trace(np.linalg.solve(gram, np.broadcast_to(grid_gram, gram.shape)),
+                         axis1=1, axis2=2)  # tr(A⁻¹ G) = tr(G A⁻¹)
+        fit = np.linalg.solve(gram, moments[..., np.newaxis])[..., 0].T  # (p, size)
         delta = fit - projection[:, np.newaxis]
         traces.append(trace)
         biases.append(np.einsum("ir,ij,jr->r", delta, grid_gram, delta) + residual)

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from modelcollapse.kernels.engine import POLICIES, BatchedFamily, run_family
-from modelcollapse.kernels.polynomial import cholesky_solve
 from modelcollapse.metrics.predictive import ExcessRisk
 from modelcollapse.models.linear import LinearRegression
+from modelcollapse.models.regression import cholesky_solve
 from modelcollapse.rng import SeedTree
 from modelcollapse.worlds.linear import LinearWorld
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from modelcollapse.data import Dataset
-from modelcollapse.kernels.polynomial import cholesky_solve
 from modelcollapse.models.base import Model
-from modelcollapse.models.regression import DegenerateFitError
+from modelcollapse.models.regression import DegenerateFitError, cholesky_solve
 
 __all__ = ["LinearRegression"]
 
