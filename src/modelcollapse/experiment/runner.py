@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,8 +81,10 @@ def run_experiment(experiment: Experiment, out: str | Path = "runs", *,
     backend = backend or make_backend(n_units=len(units))
     with backend:  # closed however the run ends, a refused run directory included
         run.open(experiment, source)
+        # What views read (labels, theory lines) is recorded beside the units, not before
+        # them: the theory's Monte Carlo can cost as much as a unit, and never changes one.
+        views = _Beside(record_views, run, experiment, source)
         try:
-            record_views(run, experiment, source)
             status = run.status(units, config_hash)
             todo = status.pending + status.broken
             config_json = experiment.model_dump_json()
@@ -107,10 +110,38 @@ def run_experiment(experiment: Experiment, out: str | Path = "runs", *,
                 except BaseException:
                     _close_quietly(writer)  # an interrupt: what finished is still saved
                     raise
+            views.result()
             run.finish()
         finally:
+            views.wait()  # an interrupted run keeps its views too
             run.close()
     return RunSummary(run.path, len(units), len(todo), len(status.done), len(status.broken))
+
+
+class _Beside:
+    """``function(*args)`` on a thread of its own; :meth:`result` re-raises its error here."""
+
+    def __init__(self, function, *args):
+        self.error: BaseException | None = None
+
+        def call() -> None:
+            try:
+                function(*args)
+            except BaseException as error:  # handed to the driver's thread by result()
+                self.error = error
+
+        self.thread = threading.Thread(target=call, name="modelcollapse-views", daemon=True)
+        self.thread.start()
+
+    def wait(self) -> None:
+        """Wait for the call to end."""
+        self.thread.join()
+
+    def result(self) -> None:
+        """Wait for the call; raise what it raised."""
+        self.wait()
+        if self.error is not None:
+            raise self.error
 
 
 def _report(progress: Progress, writer: UnitWriter) -> None:
