@@ -70,7 +70,10 @@ def time_pandas_summary(run: Path) -> float:
     started = time.perf_counter()
     files = sorted((run / "units").glob("*.parquet"))
     frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-    grouped = frame.groupby(["point", "metric", "generation"], observed=True)["value"]
+    # Unit files are wide (a column per metric after ``status``): tidy them as a user would.
+    metrics = list(frame.columns[frame.columns.get_loc("status") + 1:])
+    tidy = frame.melt(id_vars=["point", "generation"], value_vars=metrics, var_name="metric")
+    grouped = tidy.groupby(["point", "metric", "generation"], observed=True)["value"]
     summary = grouped.agg(["count", "mean", "std", "median"])
     summary["q025"] = grouped.quantile(0.025)
     summary["q975"] = grouped.quantile(0.975)
