@@ -10,7 +10,7 @@ import pytest
 import modelcollapse
 from modelcollapse.experiment.backends import SerialBackend
 from modelcollapse.report import write_report
-from modelcollapse.report.keepsakes import marked_html
+from modelcollapse.report.artifacts import marked_html
 
 EXPERIMENTS = Path(__file__).parents[2] / "experiments"
 TINY = ["generations=2", "replicates=2", "samples=60", "world.max_units=200",

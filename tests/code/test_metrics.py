@@ -10,7 +10,7 @@ from modelcollapse.artifacts import ArtifactSink
 from modelcollapse.code.metrics import CodeMetric, code_figures, default_verifier, marked_samples
 from modelcollapse.data import Dataset
 from modelcollapse.metrics.base import MeasureContext
-from modelcollapse.report.keepsakes import marked_html
+from modelcollapse.report.artifacts import marked_html
 
 
 class ScriptWorld:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from modelcollapse.code import SquatIndex, naive_squat_search, osa_distance
-from modelcollapse.code.registry import PackageRegistry
+from modelcollapse.code.real_names import PackageRegistry
 from modelcollapse.code.squat import deletions
 
 TOP = 400  # the naive scan is slow; the index is built the same way at any size

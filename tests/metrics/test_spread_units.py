@@ -3,8 +3,8 @@
 import numpy as np
 
 from modelcollapse.data import Dataset
+from modelcollapse.metrics.density_models import DensityMetric
 from modelcollapse.metrics.images import LatentSD, LatentSpread
-from modelcollapse.metrics.sampled import DensityMetric
 from modelcollapse.models.mixture import GaussianMixtureModel
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from modelcollapse import Accumulate, Chain, Dataset, Replace
-from modelcollapse.metrics.sampled import DensityMetric
+from modelcollapse.metrics.density_models import DensityMetric
 from modelcollapse.models.mixture import GaussianMixtureModel, KernelDensityModel
 from modelcollapse.worlds.gaussian import gaussian_world
 

@@ -5,7 +5,7 @@ imported. See docs/foundations.md §6 (Spracklen et al. 2025) and docs/code-stud
 for what is measured.
 """
 
-from modelcollapse.code.registry import (
+from modelcollapse.code.real_names import (
     PackageRegistry,
     RegistryError,
     default_registry,

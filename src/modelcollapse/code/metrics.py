@@ -22,7 +22,7 @@ from functools import cache
 
 import numpy as np
 
-from modelcollapse.code.registry import normalize
+from modelcollapse.code.real_names import normalize
 from modelcollapse.code.squat import SquatIndex
 from modelcollapse.code.verifier import LINE_BREAK, StaticVerifier, Verdict
 from modelcollapse.metrics.base import MeasureContext

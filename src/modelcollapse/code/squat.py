@@ -25,7 +25,7 @@ from itertools import combinations
 
 import numpy as np
 
-from modelcollapse.code.registry import PackageRegistry, normalize
+from modelcollapse.code.real_names import PackageRegistry, normalize
 
 __all__ = ["SquatIndex", "SquatMatch", "deletions", "naive_squat_search", "osa_distance"]
 

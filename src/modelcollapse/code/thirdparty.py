@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from modelcollapse.code.registry import PackageRegistry
+from modelcollapse.code.real_names import PackageRegistry
 from modelcollapse.errors import UsageError
 
 __all__ = ["import_summary", "site_packages_files"]
@@ -109,7 +109,7 @@ def import_summary(units: list[str], registry: PackageRegistry) -> dict:
 
 def main() -> None:
     """Print what the site-packages corpus holds on this machine."""
-    from modelcollapse.code.registry import default_registry
+    from modelcollapse.code.real_names import default_registry
     from modelcollapse.code.world import stdlib_units
 
     files = site_packages_files()

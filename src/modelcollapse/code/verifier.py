@@ -4,7 +4,7 @@ Generated code is data. The verifier reads it with :func:`ast.parse` and
 never executes, compiles to bytecode or imports it. What it checks:
 
 - every import names a standard-library module (submodules included) or a
-  package in the registry snapshot (:mod:`modelcollapse.code.registry`);
+  package in the registry snapshot (:mod:`modelcollapse.code.real_names`);
 - every attribute read from a standard-library module (``os.path.joinn``,
   ``from json import dumpz``) is a name that module really defines
   (:mod:`modelcollapse.code.stdlib` reads them from the library's source);
@@ -29,7 +29,7 @@ import warnings
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from modelcollapse.code.registry import PackageRegistry, default_registry
+from modelcollapse.code.real_names import PackageRegistry, default_registry
 from modelcollapse.code.stdlib import StdlibIndex
 
 __all__ = ["LINE_BREAK", "Finding", "StaticVerifier", "Verdict"]

@@ -23,7 +23,7 @@ from modelcollapse.intervals import interval_note, mean_interval
 from modelcollapse.labels import estimate, number, value_label
 from modelcollapse.metrics.display import display
 from modelcollapse.plots import plot_curves, plot_metric
-from modelcollapse.report.keepsakes import artifact_section
+from modelcollapse.report.artifacts import artifact_section
 from modelcollapse.report.phase import is_phase_run, plot_phase_diagram
 from modelcollapse.report.runs import RunView
 from modelcollapse.report.theory import theory_with_notes

@@ -22,7 +22,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from modelcollapse.code.registry import RegistryError
+from modelcollapse.code.real_names import RegistryError
 
 __all__ = ["MONTHS_SNAPSHOT", "check_cutoff", "release_months"]
 

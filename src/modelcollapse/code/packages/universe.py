@@ -19,7 +19,7 @@ import numpy as np
 from scipy import sparse
 
 from modelcollapse.code.packages.mistakes import candidate_mistakes
-from modelcollapse.code.registry import PackageRegistry, load_registry
+from modelcollapse.code.real_names import PackageRegistry, load_registry
 from modelcollapse.code.squat import SquatIndex, osa_distance
 
 __all__ = ["NameUniverse", "name_universe"]

@@ -16,12 +16,12 @@ from modelcollapse.filters import (
 from modelcollapse.measured import DETECTORS
 from modelcollapse.metrics import Coefficients, ExcessRisk, MSEToTruth
 from modelcollapse.metrics.classification import CLASSIFIER_METRICS, ClassifierMetric
+from modelcollapse.metrics.density_models import DENSITY_METRICS, DensityMetric
 from modelcollapse.metrics.discrete import CATEGORICAL_METRICS, CategoricalMetric
 from modelcollapse.metrics.distribution import GAUSSIAN_METRICS, GaussianMetric
 from modelcollapse.metrics.downstream import DownstreamRisk
 from modelcollapse.metrics.exponential import ParameterRisk
 from modelcollapse.metrics.mixture import MIXTURE_METRICS, MixtureMetric
-from modelcollapse.metrics.sampled import DENSITY_METRICS, DensityMetric
 from modelcollapse.models import PolynomialRegression
 from modelcollapse.models.categorical import CategoricalModel
 from modelcollapse.models.classifier import SklearnClassifier, sklearn_classifier

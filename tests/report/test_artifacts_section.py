@@ -7,7 +7,7 @@ from modelcollapse.experiment.backends import SerialBackend
 from modelcollapse.experiment.runner import load_artifacts, run_experiment
 from modelcollapse.experiment.schema import parse_experiment
 from modelcollapse.report import write_report
-from modelcollapse.report.keepsakes import marked_html
+from modelcollapse.report.artifacts import marked_html
 from tests.conftest import TRICKY
 
 
@@ -93,7 +93,7 @@ def test_artifacts_command_writes_files_and_refuses_mistakes(tmp_path):
 
 
 def test_a_list_of_records_is_a_table_with_escaped_cells():
-    from modelcollapse.report.keepsakes import _show_json
+    from modelcollapse.report.artifacts import _show_json
 
     html = _show_json([{"name": "<b>reqeusts</b>", "imitates": "requests"},
                        {"name": "numpyy", "squatted": True}])
