@@ -213,11 +213,17 @@ class Experiment(BaseModel):
         if self.engine == "auto":
             left_out.add("engine")
         settings = self.model_dump(mode="json", exclude=left_out)
-        # A removed key (``sampling``, which no model ever accepted) stays in the hash as
-        # the empty table every run had, so runs made before its removal keep their hash.
-        settings["sampling"] = {}
+        # Removed keys stay in the hash with the value every run had, so runs made before
+        # their removal keep their hash.
+        settings.update({key: value for key, (value, _) in REMOVED_KEYS.items()})
         canonical = json.dumps(settings, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+REMOVED_KEYS: dict[str, tuple[Any, str]] = {
+    "sampling": ({}, "decoding settings (temperature, top_k, top_p, ...) go in the [model] table"),
+}
+"""Keys experiment files no longer take: the value every run had, and where their job went."""
 
 
 def _first_error(error: ValidationError, source: str) -> ConfigError:
@@ -226,9 +232,8 @@ def _first_error(error: ValidationError, source: str) -> ConfigError:
     where = ".".join(str(part) for part in detail["loc"])[:60]
     if detail["type"] == "extra_forbidden":
         key = str(detail["loc"][-1])[:60]
-        if where == "sampling":  # a table older files may have; decoding lives with the model
-            return ConfigError(f"{source}: unknown key 'sampling'; decoding settings "
-                               "(temperature, top_k, top_p, ...) go in the [model] table")
+        if where in REMOVED_KEYS:  # a key older files may have: say where its job went
+            return ConfigError(f"{source}: unknown key {where!r}; {REMOVED_KEYS[where][1]}")
         hint = did_you_mean(key, Experiment.model_fields)
         return ConfigError(f"{source}: unknown key {where!r}{hint}; "
                            f"remove it or use one of: {', '.join(Experiment.model_fields)}")

@@ -749,9 +749,9 @@ class Minibatches:
         count = min(self.epochs_left, max(1, self.CHUNK // self.n_items))
         orders = torch.from_numpy(np.stack([self.rng.permutation(self.n_items)
                                             for _ in range(count)]))
-        if self.device.type == "cuda":
-            orders = orders.pin_memory().to(self.device, non_blocking=True)
-        self.orders = orders.to(self.device)
+        pinned = self.device.type == "cuda"  # page-locked, so the copy need not wait
+        self.orders = (orders.pin_memory() if pinned else orders).to(self.device,
+                                                                     non_blocking=pinned)
         self.epochs_left -= count
         self.epoch = 0
 
