@@ -23,8 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from modelcollapse.code import SquatIndex, StaticVerifier, default_registry, naive_squat_search
-from modelcollapse.code.world import stdlib_units
+from modelcollapse.families.code import (
+    SquatIndex,
+    StaticVerifier,
+    default_registry,
+    naive_squat_search,
+)
+from modelcollapse.families.code.world import stdlib_units
 
 
 def typos(names, n, rng):

@@ -20,12 +20,12 @@ import statistics
 import time
 
 from modelcollapse import Chain, Replace
-from modelcollapse.metrics.discrete import CategoricalMetric
-from modelcollapse.metrics.distribution import GaussianMetric
-from modelcollapse.models.categorical import CategoricalModel
-from modelcollapse.models.density import GaussianModel
-from modelcollapse.worlds.discrete import zipf_world
-from modelcollapse.worlds.gaussian import gaussian_world
+from modelcollapse.families.categorical.metrics import CategoricalMetric
+from modelcollapse.families.categorical.model import CategoricalModel
+from modelcollapse.families.categorical.world import zipf_world
+from modelcollapse.families.gaussian.metrics import GaussianMetric
+from modelcollapse.families.gaussian.model import GaussianModel
+from modelcollapse.families.gaussian.world import gaussian_world
 
 CASES = {
     "gaussian": lambda G: Chain(gaussian_world(2), GaussianModel("mle"), Replace(),

@@ -39,8 +39,8 @@ import time
 
 import numpy as np
 
-from modelcollapse.data import Dataset
-from modelcollapse.models.ngram import NGramLM
+from modelcollapse.core.data import Dataset
+from modelcollapse.families.language.ngram import NGramLM
 from modelcollapse.text.corpora import load_corpus
 
 ORDER, DISCOUNT = 3, 0.75

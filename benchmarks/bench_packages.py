@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 
 from modelcollapse import Chain, Replace
-from modelcollapse.code.packages.metrics import PACKAGE_METRICS, PackageNameMetric
-from modelcollapse.code.packages.model import PackageWriter
-from modelcollapse.code.packages.world import PackageNameWorld
-from modelcollapse.code.sandbox import Sandbox
+from modelcollapse.families.code.packages.metrics import PACKAGE_METRICS, PackageNameMetric
+from modelcollapse.families.code.packages.model import PackageWriter
+from modelcollapse.families.code.packages.world import PackageNameWorld
+from modelcollapse.families.code.sandbox import Sandbox
 
 ITEM = "def double(x):\n    return 2 * x\n"
 

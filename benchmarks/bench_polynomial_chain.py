@@ -16,7 +16,7 @@ project
     tidy pandas DataFrame it returns. The same call with
     ``metrics=(MSEToTruth(),)`` is timed too, as a lighter variant whose frame
     is five times smaller, and the cost of building a frame of the default
-    shape alone is timed with :func:`modelcollapse.results.frame_from_arrays`.
+    shape alone is timed with :func:`modelcollapse.core.results.frame_from_arrays`.
 post loop
     The post's scikit-learn loop, written here afresh: for every
     chain-generation, ``np.sort(rng.rand(30))`` inputs, labels from the
@@ -71,7 +71,7 @@ from modelcollapse import (
     Replace,
     cosine_world,
 )
-from modelcollapse.results import frame_from_arrays
+from modelcollapse.core.results import frame_from_arrays
 
 N_SAMPLES = 30
 DEGREE = 3

@@ -29,10 +29,14 @@ import statistics
 import numpy as np
 import torch
 
-from modelcollapse.models.replicated import fit_together, stack_by_default, write_together
-from modelcollapse.models.torch_runtime import resolve_device
-from modelcollapse.models.transformer import TransformerLM
-from modelcollapse.worlds.text import text_world
+from modelcollapse.families.language.replicated import (
+    fit_together,
+    stack_by_default,
+    write_together,
+)
+from modelcollapse.families.language.transformer import TransformerLM
+from modelcollapse.families.language.world import text_world
+from modelcollapse.neural.runtime import resolve_device
 
 try:  # run as a script from benchmarks/ or imported by gpu_check from there
     from bench_transformer import device_name, timed
@@ -76,10 +80,10 @@ def replicate_rates(model: TransformerLM, world, R: int, n_blocks: int, repeats:
 def vae_rates(R: int, n_images: int, epochs: int, device: str, threads: int | None,
               repeats: int) -> dict[str, float]:
     """The same comparison for the VAE of ``experiments/vae-digits.toml`` (4 x 64 latent/width)."""
-    from modelcollapse.models.replicated_vae import fit_together as fit_vaes
-    from modelcollapse.models.replicated_vae import write_together as write_vaes
-    from modelcollapse.models.vae import VAE
-    from modelcollapse.worlds.images import digits_images
+    from modelcollapse.families.images.replicated_vae import fit_together as fit_vaes
+    from modelcollapse.families.images.replicated_vae import write_together as write_vaes
+    from modelcollapse.families.images.vae import VAE
+    from modelcollapse.families.images.world import digits_images
 
     world = digits_images()
     model = VAE(latent_dim=4, width=64, epochs=epochs, batch_size=100, learning_rate=5e-3,

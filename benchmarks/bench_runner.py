@@ -71,12 +71,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
+from modelcollapse.core.results import metric_names
 from modelcollapse.experiment.backends import Backend, DaskBackend, PoolBackend, SerialBackend
 from modelcollapse.experiment.runner import run_experiment
 from modelcollapse.experiment.schema import Experiment, parse_experiment
 from modelcollapse.experiment.sweep import build_chain, point_at
 from modelcollapse.experiment.units import plan
-from modelcollapse.results import metric_names
 
 try:
     import psutil
@@ -217,7 +217,7 @@ def time_direct(experiment: Experiment) -> tuple[float, float]:
         frame = chain.run(min(block, point.replicates - first), seed=point.seed,
                           first_replicate=first)
         elapsed += time.perf_counter() - start
-        # Summed as the unit files store them, to float32 precision (see modelcollapse.results).
+        # Summed as the unit files store them, to float32 precision (see core/results.py).
         value_sum += exact_sum(frame["value"].to_numpy().astype(np.float32))
     return elapsed, value_sum
 

@@ -46,10 +46,10 @@ from pathlib import Path
 
 def chain_child(n_replicates: int) -> dict:
     """One chain run of ``n_replicates``: seconds and RSS growth (MiB)."""
-    from modelcollapse.chain import Chain
-    from modelcollapse.metrics.predictive import MSEToTruth
-    from modelcollapse.models.regression import PolynomialRegression
-    from modelcollapse.worlds.functions import cosine_world
+    from modelcollapse.core.chain import Chain
+    from modelcollapse.families.regression.metrics import MSEToTruth
+    from modelcollapse.families.regression.model import PolynomialRegression
+    from modelcollapse.families.regression.world import cosine_world
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     chain = Chain(cosine_world(), PolynomialRegression(degree=3), n_samples=30,
@@ -63,9 +63,9 @@ def chain_child(n_replicates: int) -> dict:
 
 def memory_child(n_replicates: int, layout: str) -> dict:
     """The chain with its default metrics, 50 generations: seconds and RSS growth (MiB)."""
-    from modelcollapse.chain import Chain
-    from modelcollapse.models.regression import PolynomialRegression
-    from modelcollapse.worlds.functions import cosine_world
+    from modelcollapse.core.chain import Chain
+    from modelcollapse.families.regression.model import PolynomialRegression
+    from modelcollapse.families.regression.world import cosine_world
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     chain = Chain(cosine_world(), PolynomialRegression(degree=3), n_samples=30,

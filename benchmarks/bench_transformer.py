@@ -33,9 +33,9 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from modelcollapse.models.torch_runtime import cpu_threads, resolve_device, to_numpy
-from modelcollapse.models.transformer import GPT, TransformerLM, shifted_inputs
-from modelcollapse.worlds.text import text_world
+from modelcollapse.families.language.transformer import GPT, TransformerLM, shifted_inputs
+from modelcollapse.families.language.world import text_world
+from modelcollapse.neural.runtime import cpu_threads, resolve_device, to_numpy
 
 
 def bare_loop(config, blocks: torch.Tensor, n_steps: int, batch_size: int, lr: float,

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from modelcollapse.data import Dataset
-from modelcollapse.models.vae import VAE
+from modelcollapse.core.data import Dataset
+from modelcollapse.families.images.vae import VAE
 
 TARGET = 1.05
 
@@ -123,7 +123,7 @@ def main() -> None:
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
                           else ("cpu" if args.device == "auto" else args.device))
     torch.set_num_threads(args.threads)
-    from modelcollapse.worlds.images import FASHION_MNIST_DIR, digits_images, fashion_mnist
+    from modelcollapse.families.images.world import FASHION_MNIST_DIR, digits_images, fashion_mnist
 
     card = torch.cuda.get_device_name(device) if device.type == "cuda" else "no GPU"
     print(f"device {device} ({card}), {os.cpu_count()} cores, torch threads {args.threads}, "

@@ -43,11 +43,11 @@ import torch
 
 from bench_replicates import replicate_rates, vae_rates
 from bench_transformer import cache_rates, device_name, training_rates
-from modelcollapse.chain import Chain
-from modelcollapse.metrics.text import GeneratedText, HeldOutPerplexity
-from modelcollapse.models.transformer import TransformerLM
-from modelcollapse.policies import Replace
-from modelcollapse.worlds.text import text_world
+from modelcollapse.core.chain import Chain
+from modelcollapse.families.language.metrics import GeneratedText, HeldOutPerplexity
+from modelcollapse.families.language.transformer import TransformerLM
+from modelcollapse.families.language.world import text_world
+from modelcollapse.policies.training_sets import Replace
 
 BENCH: list[str] = []
 FAILED: list[str] = []
@@ -160,7 +160,7 @@ def main() -> None:
 
     @part("4b. Hugging Face checkpoint chain on the device: 2 generations, replace")
     def _hf_chain():
-        from modelcollapse.models.hf import HFCausalLM, build_tiny_checkpoint
+        from modelcollapse.families.language.hf import HFCausalLM, build_tiny_checkpoint
         from modelcollapse.text.corpora import load_corpus
 
         with tempfile.TemporaryDirectory() as folder:
@@ -178,9 +178,13 @@ def main() -> None:
 
     @part("4c. VAE chain on the device (digits): 2 generations, replace")
     def _vae_chain():
-        from modelcollapse.metrics.images import GeneratedImageMetrics, HeldOutELBO, LatentSpread
-        from modelcollapse.models.vae import VAE
-        from modelcollapse.worlds.images import digits_images
+        from modelcollapse.families.images.metrics import (
+            GeneratedImageMetrics,
+            HeldOutELBO,
+            LatentSpread,
+        )
+        from modelcollapse.families.images.vae import VAE
+        from modelcollapse.families.images.world import digits_images
 
         model = VAE(epochs=2 if tiny else 100, device=device)
         chain = Chain(digits_images(), model, Replace(), n_samples=200 if tiny else 1500,

@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 
 from modelcollapse import Chain
-from modelcollapse.artifacts import ArtifactLog, ArtifactSink, decode_array
+from modelcollapse.core.artifacts import ArtifactLog, ArtifactSink, decode_array
+from modelcollapse.core.results import wide_from_rows
 from modelcollapse.experiment.store import RunDirectory, Unit
-from modelcollapse.models.density import GaussianModel
-from modelcollapse.results import wide_from_rows
-from modelcollapse.worlds.gaussian import gaussian_world
+from modelcollapse.families.gaussian.model import GaussianModel
+from modelcollapse.families.gaussian.world import gaussian_world
 
 
 class SampleKeeper:

@@ -20,11 +20,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import modelcollapse.experiment.builtins  # noqa: F401  (registers the built-in components)
-from modelcollapse.experiment.registry import models
+from modelcollapse.core.model import settings
+from modelcollapse.core.registry import models
 from modelcollapse.experiment.schema import parse_experiment
 from modelcollapse.experiment.sweep import build_chain
-from modelcollapse.models.base import settings
 
 MODELS = models.names()
 POLICIES = ["replace", "accumulate", "accumulate-subsample(40)", "fresh-real(0.25)",
@@ -87,7 +86,7 @@ def test_model_is_a_dataclass_whose_clone_keeps_its_settings(name, examples):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_model_names_registered_default_metrics(name):
-    from modelcollapse.experiment.registry import metrics
+    from modelcollapse.core.registry import metrics
 
     defaults = models.default_metrics(name)
     assert defaults, f"register {name!r} with metrics=[...] (what it measures by default)"

@@ -15,7 +15,7 @@ from modelcollapse import (
     Verifier,
     cosine_world,
 )
-from modelcollapse.theory import verifier_theory
+from modelcollapse.filters.theory import verifier_theory
 
 WORLD = cosine_world(noise=0.1)
 
@@ -108,8 +108,8 @@ def test_impossible_filters_are_refused(make, message):
 
 
 def test_a_verifier_on_digits_checks_labels_against_the_real_ones():
-    from modelcollapse.models.classifier import SklearnClassifier, sklearn_classifier
-    from modelcollapse.worlds.classification import DigitsWorld
+    from modelcollapse.families.classification.model import SklearnClassifier, sklearn_classifier
+    from modelcollapse.families.classification.world import DigitsWorld
 
     world = DigitsWorld()
     train = world.sample(300, rng=np.random.default_rng(7))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from modelcollapse.intervals import interval_note, mean_interval, t_quantile
+from modelcollapse.report.intervals import interval_note, mean_interval, t_quantile
 
 
 @pytest.mark.parametrize("n, quantile", [(2, 12.706204736), (3, 4.302652730), (4, 3.182446305),

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from modelcollapse.labels import estimate, number, short_labels, value_label
+from modelcollapse.core.labels import estimate, number, short_labels, value_label
 
 
 @pytest.mark.parametrize("value, text", [

@@ -8,7 +8,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures
 
-from modelcollapse.legacy import run_post_demo
+from modelcollapse.demo.legacy import run_post_demo
 
 
 def _the_posts_script(n_generations):

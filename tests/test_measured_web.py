@@ -6,12 +6,12 @@ from typer.testing import CliRunner
 
 from modelcollapse import Chain
 from modelcollapse.cli.main import app
-from modelcollapse.experiment.registry import filters
-from modelcollapse.measured import load_series, month_number
-from modelcollapse.metrics.discrete import CategoricalMetric
-from modelcollapse.models.categorical import CategoricalModel
-from modelcollapse.policies import WebScrape
-from modelcollapse.worlds.discrete import zipf_world
+from modelcollapse.core.registry import filters
+from modelcollapse.families.categorical.metrics import CategoricalMetric
+from modelcollapse.families.categorical.model import CategoricalModel
+from modelcollapse.families.categorical.world import zipf_world
+from modelcollapse.policies.measured import load_series, month_number
+from modelcollapse.policies.training_sets import WebScrape
 
 
 def test_every_shipped_series_starts_at_zero_and_cites_its_source():
@@ -70,7 +70,7 @@ def test_a_bad_schedule_file_is_one_line_and_exit_2(tmp_path, rows, message):
 
 def test_low_background_words_are_wordfreqs_pre_2021_english():
     pytest.importorskip("msgpack")
-    from modelcollapse.worlds.low_background import (
+    from modelcollapse.families.categorical.low_background import (
         low_background_frequencies,
         low_background_world,
     )

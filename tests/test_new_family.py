@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from modelcollapse.data import Dataset
-from modelcollapse.experiment.registry import metrics, models, worlds
-from modelcollapse.models.base import Model
+from modelcollapse.core.data import Dataset
+from modelcollapse.core.registry import metrics, models, worlds
+from modelcollapse.core.model import Model
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def test_the_command_line_lists_and_runs_a_family_it_has_never_heard_of(outside)
 
 def test_the_conformance_checks_pass_for_it(outside, monkeypatch):
     import tests.test_conformance as conformance
-    from modelcollapse.experiment.registry import metrics, models, worlds
+    from modelcollapse.core.registry import metrics, models, worlds
 
     # Registered in this process for this test only: later tests see the registries as before.
     for registry in (worlds, models, metrics):
@@ -150,3 +150,29 @@ def test_the_conformance_checks_pass_for_it(outside, monkeypatch):
     for policy in conformance.POLICIES:
         conformance.test_every_model_runs_under_every_general_policy("coin", policy, examples)
     assert np.isfinite(models.build("coin", {"prior_heads": 1.0}).prior_heads)
+
+
+def test_every_folder_under_families_is_found_and_registers_itself():
+    """A family inside the package is a folder: the registry finds it without a list."""
+    import pkgutil
+
+    import modelcollapse.families as families
+    from modelcollapse.core import registry
+
+    registry.models.names()  # the first look loads every family
+    folders = {info.name for info in pkgutil.iter_modules(families.__path__)}
+    assert {"regression", "gaussian", "language", "code"} <= folders
+    for folder in folders:
+        module = sys.modules[f"modelcollapse.families.{folder}"]
+        registered = [name for kind in (registry.worlds, registry.models, registry.metrics)
+                      for name, factory in kind._factories.items()
+                      if _defined_in(factory, module.__name__)]
+        assert registered, f"families/{folder} registers nothing"
+
+
+def _defined_in(factory, package: str) -> bool:
+    """Whether a registered factory (lazy, a class, a function or a partial) is ``package``'s."""
+    if isinstance(factory, str):
+        return factory.startswith(package + ".")
+    module = getattr(getattr(factory, "func", factory), "__module__", "")
+    return module == package or module.startswith(package + ".")

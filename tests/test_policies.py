@@ -122,9 +122,9 @@ def test_a_policy_is_its_recipe_and_the_chain_follows_it_generation_by_generatio
     from dataclasses import dataclass
 
     from modelcollapse import Chain, cosine_world
-    from modelcollapse.metrics import MSEToTruth
-    from modelcollapse.models import PolynomialRegression
-    from modelcollapse.policies import Policy, Recipe
+    from modelcollapse.families.regression.metrics import MSEToTruth
+    from modelcollapse.families.regression.model import PolynomialRegression
+    from modelcollapse.policies.training_sets import Policy, Recipe
 
     @dataclass(frozen=True)
     class Thirds(Policy):

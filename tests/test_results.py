@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from modelcollapse.results import (
+from modelcollapse.core.results import (
     encode,
     frame_from_arrays,
     frame_from_rows,

@@ -8,10 +8,10 @@ from modelcollapse.experiment.backends import SerialBackend
 from modelcollapse.experiment.runner import run_experiment
 from modelcollapse.experiment.schema import ConfigError, apply_override, parse_experiment
 from modelcollapse.experiment.sweep import expand
-from modelcollapse.metrics.distribution import GaussianMetric
-from modelcollapse.models.density import GaussianModel
+from modelcollapse.families.gaussian.metrics import GaussianMetric
+from modelcollapse.families.gaussian.model import GaussianModel
+from modelcollapse.families.gaussian.world import gaussian_world
 from modelcollapse.report import RunView
-from modelcollapse.worlds.gaussian import gaussian_world
 
 
 @pytest.mark.parametrize("policy", [FreshReal(1.0), KeepOriginal(1.0)], ids=lambda p: p.label)

@@ -13,8 +13,8 @@ from modelcollapse import (
     cosine_world,
     polynomial_chain_theory,
 )
-from modelcollapse.kernels.polynomial import sufficient_statistics
-from modelcollapse.models.regression import to_unit_interval, unit_vandermonde
+from modelcollapse.families.regression.kernel import sufficient_statistics
+from modelcollapse.families.regression.model import to_unit_interval, unit_vandermonde
 
 WORLD = cosine_world(noise=0.1)
 GENERATIONS = (1, 25, 50, 100)
@@ -60,7 +60,7 @@ def test_monte_carlo_trace_equals_direct_linear_algebra():
     grid = unit_vandermonde(to_unit_interval(WORLD.grid, WORLD.domain), 3)
     G = grid.T @ grid / len(WORLD.grid)
     direct = [np.trace(G @ np.linalg.inv(gram[:, :, r])) for r in range(8)]
-    from modelcollapse.models.regression import cholesky_solve
+    from modelcollapse.core.linalg import cholesky_solve
 
     traces = sum(cholesky_solve(gram, np.repeat(G[:, j:j + 1], 8, axis=1))[0][j]
                  for j in range(4))

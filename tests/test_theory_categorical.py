@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from modelcollapse import Chain, Replace
-from modelcollapse.metrics.discrete import CategoricalMetric
-from modelcollapse.models.categorical import CategoricalModel
-from modelcollapse.theory import categorical_theory
-from modelcollapse.worlds.discrete import zipf_world
+from modelcollapse.families.categorical.metrics import CategoricalMetric
+from modelcollapse.families.categorical.model import CategoricalModel
+from modelcollapse.families.categorical.theory import categorical_theory
+from modelcollapse.families.categorical.world import zipf_world
 
 WORLD, M, G, R = zipf_world(200, 1.1), 300, 40, 8000
 

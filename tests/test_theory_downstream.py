@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from modelcollapse import Chain, Replace
 from modelcollapse.cli.main import app
-from modelcollapse.metrics.downstream import DownstreamRisk
-from modelcollapse.models.linear import LinearRegression
-from modelcollapse.theory import fresh_design_theory, strong_collapse_theory
-from modelcollapse.worlds.linear import LinearWorld
+from modelcollapse.families.linear.downstream import DownstreamRisk
+from modelcollapse.families.linear.model import LinearRegression
+from modelcollapse.families.linear.theory import fresh_design_theory, strong_collapse_theory
+from modelcollapse.families.linear.world import LinearWorld
 
 
 def _downstream(world, model, generator_samples, metric, generations, replicates, seed=1):

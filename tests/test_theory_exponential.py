@@ -10,10 +10,10 @@ import pytest
 from scipy.stats import ks_2samp
 
 from modelcollapse import Accumulate, Chain, FreshReal, Replace
-from modelcollapse.metrics.exponential import ParameterRisk
-from modelcollapse.models.exponential import ExponentialFamilyModel
-from modelcollapse.theory import exponential_family_theory
-from modelcollapse.worlds.exponential import ExponentialFamilyWorld
+from modelcollapse.families.exponential.metrics import ParameterRisk
+from modelcollapse.families.exponential.model import ExponentialFamilyModel
+from modelcollapse.families.exponential.theory import exponential_family_theory
+from modelcollapse.families.exponential.world import ExponentialFamilyWorld
 
 M, G = 10, 20
 CASES = [("gaussian-mean", 0.0), ("gaussian-variance", 1.0), ("poisson", 3.0),

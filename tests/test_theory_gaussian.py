@@ -4,10 +4,13 @@ import numpy as np
 import pytest
 
 from modelcollapse import Chain, Replace
-from modelcollapse.metrics.distribution import GaussianMetric
-from modelcollapse.models.density import GaussianModel
-from modelcollapse.theory import gaussian_variance_median, gaussian_variance_theory
-from modelcollapse.worlds.gaussian import gaussian_world
+from modelcollapse.families.gaussian.metrics import GaussianMetric
+from modelcollapse.families.gaussian.model import GaussianModel
+from modelcollapse.families.gaussian.theory import (
+    gaussian_variance_median,
+    gaussian_variance_theory,
+)
+from modelcollapse.families.gaussian.world import gaussian_world
 
 M, G, R = 20, 40, 20_000
 METRICS = (GaussianMetric("variance"), GaussianMetric("log_variance"))

@@ -8,10 +8,10 @@ import pytest
 from scipy.stats import ks_2samp
 
 from modelcollapse import Accumulate, Chain, FreshReal, KeepOriginal, Replace
-from modelcollapse.metrics import ExcessRisk
-from modelcollapse.models.linear import LinearRegression
-from modelcollapse.theory import linear_regression_theory
-from modelcollapse.worlds.linear import LinearWorld
+from modelcollapse.families.linear.metrics import ExcessRisk
+from modelcollapse.families.linear.model import LinearRegression
+from modelcollapse.families.linear.theory import linear_regression_theory
+from modelcollapse.families.linear.world import LinearWorld
 from tests.conftest import z_score
 
 D, T, G = 8, 40, 15

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from modelcollapse import Chain, FreshReal
-from modelcollapse.metrics.exponential import ParameterRisk
-from modelcollapse.models.exponential import ExponentialFamilyModel
-from modelcollapse.theory import mix_weight_theory, optimal_real_weight
-from modelcollapse.worlds.exponential import ExponentialFamilyWorld
+from modelcollapse.families.exponential.metrics import ParameterRisk
+from modelcollapse.families.exponential.model import ExponentialFamilyModel
+from modelcollapse.families.exponential.theory import mix_weight_theory, optimal_real_weight
+from modelcollapse.families.exponential.world import ExponentialFamilyWorld
 
 G = 30
 

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from modelcollapse import Chain, Replace
-from modelcollapse.filters import SelectionBias
-from modelcollapse.metrics.mixture import MixtureMetric
-from modelcollapse.models.mixture import GaussianMixtureModel
-from modelcollapse.theory import selection_bias_theory
-from modelcollapse.worlds.mixture import MixtureWorld
+from modelcollapse.families.mixture.metrics import MixtureMetric
+from modelcollapse.families.mixture.model import GaussianMixtureModel
+from modelcollapse.families.mixture.theory import selection_bias_theory
+from modelcollapse.families.mixture.world import MixtureWorld
+from modelcollapse.filters.curation import SelectionBias
 
 WORLD = MixtureWorld()  # 0.8·N(2, 0.5²) + 0.2·N(−2, 0.5²)
 R, G = 30, 5

@@ -6,12 +6,12 @@ from typer.testing import CliRunner
 
 from modelcollapse import Chain, Replace
 from modelcollapse.cli.main import app
-from modelcollapse.data import Dataset
-from modelcollapse.filters import SelfCorrection
-from modelcollapse.metrics.distribution import GaussianMetric
-from modelcollapse.models.density import GaussianModel
-from modelcollapse.theory import self_correction_theory
-from modelcollapse.worlds.gaussian import gaussian_world
+from modelcollapse.core.data import Dataset
+from modelcollapse.families.gaussian.metrics import GaussianMetric
+from modelcollapse.families.gaussian.model import GaussianModel
+from modelcollapse.families.gaussian.theory import self_correction_theory
+from modelcollapse.families.gaussian.world import gaussian_world
+from modelcollapse.filters.curation import SelfCorrection
 
 M, R, G = 20, 600, 6
 

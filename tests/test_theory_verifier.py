@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from modelcollapse.data import Dataset
-from modelcollapse.filters import Verifier
-from modelcollapse.theory import verifier_breakdown, verifier_theory
-from modelcollapse.worlds.classification import TwoClassWorld
+from modelcollapse.core.data import Dataset
+from modelcollapse.families.classification.world import TwoClassWorld
+from modelcollapse.filters.curation import Verifier
+from modelcollapse.filters.theory import verifier_breakdown, verifier_theory
 
 WORLD = TwoClassWorld(separation=2.0, dim=2)
 E, PHI = 0.5, 0.6  # the generator is wrong half the time; ψ* = φ(1 − e)/e = 0.6

@@ -4,12 +4,17 @@ A chain trains generation after generation of models, each on data that
 earlier models produced; statistics are taken over independent replicates.
 """
 
-from modelcollapse.chain import Chain
-from modelcollapse.data import Dataset, Pool
-from modelcollapse.filters import HumanReview, SyntheticDetector, Verifier
-from modelcollapse.metrics import Coefficients, Metric, MSEToTruth
-from modelcollapse.models import DegenerateFitError, PolynomialRegression
-from modelcollapse.policies import (
+from modelcollapse.core.chain import Chain
+from modelcollapse.core.data import Dataset, Pool
+from modelcollapse.core.metric import Metric
+from modelcollapse.core.model import DegenerateFitError
+from modelcollapse.core.rng import Role, SeedTree
+from modelcollapse.families.regression.metrics import Coefficients, MSEToTruth
+from modelcollapse.families.regression.model import PolynomialRegression
+from modelcollapse.families.regression.theory import PolynomialChainTheory, polynomial_chain_theory
+from modelcollapse.families.regression.world import RegressionWorld, cosine_world
+from modelcollapse.filters.curation import HumanReview, SyntheticDetector, Verifier
+from modelcollapse.policies.training_sets import (
     Accumulate,
     AccumulateSubsample,
     FreshReal,
@@ -19,9 +24,6 @@ from modelcollapse.policies import (
     WebScrape,
     parse_policy,
 )
-from modelcollapse.rng import Role, SeedTree
-from modelcollapse.theory import PolynomialChainTheory, polynomial_chain_theory
-from modelcollapse.worlds import RegressionWorld, cosine_world
 
 __version__ = "0.1.0"
 

@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 import modelcollapse
 from modelcollapse.cli.main import app
-from modelcollapse.experiment import registry
+from modelcollapse.core import registry
 
 runner = CliRunner()
 

@@ -4,7 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from modelcollapse.cli.main import app
-from modelcollapse.experiment import registry
+from modelcollapse.core import registry
 from modelcollapse.experiment.runner import load, load_model
 from tests.experiment.test_unit_progress import ReportingGaussian
 
@@ -80,7 +80,7 @@ def test_sample_prints_texts_that_continue_the_prompt(kept):
 
 
 def test_a_loaded_generation_measures_what_the_run_recorded(kept):
-    from modelcollapse.metrics.text import HeldOutPerplexity
+    from modelcollapse.families.language.metrics import HeldOutPerplexity
 
     frame = load(kept)
     for generation in (1, 2):

@@ -5,8 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from modelcollapse.code import RegistryError, StaticVerifier, load_registry
-from modelcollapse.code.metrics import code_figures, default_verifier
+from modelcollapse.families.code import RegistryError, StaticVerifier, load_registry
+from modelcollapse.families.code.metrics import code_figures, default_verifier
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from modelcollapse.code.filters import CodeReview, passes_verification
-from modelcollapse.code.world import code_world
-from modelcollapse.data import Dataset
+from modelcollapse.core.data import Dataset
+from modelcollapse.families.code.filters import CodeReview, passes_verification
+from modelcollapse.families.code.world import code_world
 
 
 @pytest.fixture(scope="module")

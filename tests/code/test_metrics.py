@@ -6,10 +6,15 @@ import math
 import numpy as np
 import pytest
 
-from modelcollapse.artifacts import ArtifactSink
-from modelcollapse.code.metrics import CodeMetric, code_figures, default_verifier, marked_samples
-from modelcollapse.data import Dataset
-from modelcollapse.metrics.base import MeasureContext
+from modelcollapse.core.artifacts import ArtifactSink
+from modelcollapse.core.data import Dataset
+from modelcollapse.core.metric import MeasureContext
+from modelcollapse.families.code.metrics import (
+    CodeMetric,
+    code_figures,
+    default_verifier,
+    marked_samples,
+)
 from modelcollapse.report.artifacts import marked_html
 
 
@@ -116,7 +121,7 @@ def test_kept_artifacts_are_tables_and_marked_text():
 
 def test_empty_generation_keeps_no_sample():
     sink = ArtifactSink(0, 1)
-    from modelcollapse.code.metrics import keep_artifacts
+    from modelcollapse.families.code.metrics import keep_artifacts
 
     keep_artifacts(sink, [], code_figures([]), set())
     assert [name for _, _, name, *_ in sink.records] == ["invented_names", "squattable_names"]

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from modelcollapse.code import StaticVerifier
-from modelcollapse.code.metrics import code_figures, default_verifier
+from modelcollapse.families.code import StaticVerifier
+from modelcollapse.families.code.metrics import code_figures, default_verifier
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +89,8 @@ def test_modules_named_by_generated_code_are_never_imported_from_the_current_dir
     """With the current directory on sys.path (python -c), a _sha256.py lying there never runs."""
     script = """
 import importlib, sys
-from modelcollapse.code.metrics import default_verifier
-from modelcollapse.code.stdlib import COMPILED_ALLOWED
+from modelcollapse.families.code.metrics import default_verifier
+from modelcollapse.families.code.stdlib import COMPILED_ALLOWED
 # Shadow every allow-listed C module this process has not loaded yet, as files in the
 # current directory (first on sys.path under python -c), each leaving a trace if it runs.
 shadowed = sorted(m for m in COMPILED_ALLOWED if m not in sys.modules)

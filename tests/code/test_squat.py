@@ -5,16 +5,16 @@ import string
 import numpy as np
 import pytest
 
-from modelcollapse.code import SquatIndex, naive_squat_search, osa_distance
-from modelcollapse.code.real_names import PackageRegistry
-from modelcollapse.code.squat import deletions
+from modelcollapse.families.code import SquatIndex, naive_squat_search, osa_distance
+from modelcollapse.families.code.real_names import PackageRegistry
+from modelcollapse.families.code.squat import deletions
 
 TOP = 400  # the naive scan is slow; the index is built the same way at any size
 
 
 @pytest.fixture(scope="module")
 def registry():
-    from modelcollapse.code import default_registry
+    from modelcollapse.families.code import default_registry
 
     return default_registry()
 

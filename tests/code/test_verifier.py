@@ -2,8 +2,8 @@
 
 import pytest
 
-from modelcollapse.code import StaticVerifier
-from modelcollapse.code.metrics import default_verifier
+from modelcollapse.families.code import StaticVerifier
+from modelcollapse.families.code.metrics import default_verifier
 
 
 @pytest.fixture(scope="module")

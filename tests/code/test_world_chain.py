@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from modelcollapse import Chain
-from modelcollapse.code.filters import StaticVerifierFilter, passes_verification
-from modelcollapse.code.metrics import CODE_METRICS, CodeMetric, code_figures
-from modelcollapse.code.world import code_world
-from modelcollapse.data import Dataset
-from modelcollapse.models.ngram import NGramLM
-from modelcollapse.policies import Replace
+from modelcollapse.core.data import Dataset
+from modelcollapse.families.code.filters import StaticVerifierFilter, passes_verification
+from modelcollapse.families.code.metrics import CODE_METRICS, CodeMetric, code_figures
+from modelcollapse.families.code.world import code_world
+from modelcollapse.families.language.ngram import NGramLM
+from modelcollapse.policies.training_sets import Replace
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_api_names_are_unambiguous(world):
 
 
 def test_held_out_perplexity_scores_code_not_padding(world):
-    from modelcollapse.metrics.text import HeldOutPerplexity
+    from modelcollapse.families.language.metrics import HeldOutPerplexity
 
     mask = world.held_out_mask
     assert mask.shape == world.held_out.shape
@@ -91,8 +91,8 @@ def test_held_out_perplexity_scores_code_not_padding(world):
 
 
 def test_the_third_party_import_summary_counts_what_code_imports():
-    from modelcollapse.code import default_registry
-    from modelcollapse.code.thirdparty import import_summary
+    from modelcollapse.families.code import default_registry
+    from modelcollapse.families.code.thirdparty import import_summary
 
     units = ["import numpy as np\nimport os\n\ndef f():\n    return np.zeros(1)",
              "from pandas import DataFrame\nimport numpy\n\nclass A:\n    pass",

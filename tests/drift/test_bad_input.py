@@ -5,15 +5,15 @@ from dataclasses import dataclass
 import pytest
 
 from modelcollapse import Chain
-from modelcollapse.data import Dataset
+from modelcollapse.core.data import Dataset
 from modelcollapse.experiment.schema import ConfigError, parse_experiment
 from modelcollapse.experiment.sweep import expand
-from modelcollapse.filters import SyntheticDetector
-from modelcollapse.models.classifier import SklearnClassifier, sklearn_classifier
-from modelcollapse.models.density import GaussianModel
-from modelcollapse.staleness import FreshOnly, Frozen, Retrieval
-from modelcollapse.worlds.classification import TwoClassWorld
-from modelcollapse.worlds.gaussian import gaussian_world
+from modelcollapse.families.classification.model import SklearnClassifier, sklearn_classifier
+from modelcollapse.families.classification.world import TwoClassWorld
+from modelcollapse.families.gaussian.model import GaussianModel
+from modelcollapse.families.gaussian.world import gaussian_world
+from modelcollapse.filters.curation import SyntheticDetector
+from modelcollapse.policies.staleness import FreshOnly, Frozen, Retrieval
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 import numpy as np
 
 from modelcollapse import Chain, MSEToTruth, PolynomialRegression, Replace, cosine_world
-from modelcollapse.metrics.distribution import GaussianMetric
-from modelcollapse.models.density import GaussianModel
-from modelcollapse.models.distillation import Distillation
-from modelcollapse.staleness import Distill, FreshOnly
-from modelcollapse.worlds.imputed import imputed_gaussian_world
+from modelcollapse.families.gaussian.imputed import imputed_gaussian_world
+from modelcollapse.families.gaussian.metrics import GaussianMetric
+from modelcollapse.families.gaussian.model import GaussianModel
+from modelcollapse.policies.distillation import Distillation
+from modelcollapse.policies.staleness import Distill, FreshOnly
 from tests.conftest import z_score
 
 G = 8

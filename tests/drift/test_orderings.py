@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from modelcollapse import Chain, Coefficients, MSEToTruth, PolynomialRegression, cosine_world
-from modelcollapse.metrics.discrete import CategoricalMetric
-from modelcollapse.metrics.distribution import GaussianMetric
-from modelcollapse.models.categorical import CategoricalModel
-from modelcollapse.models.density import GaussianModel
-from modelcollapse.policies import WebScrape
-from modelcollapse.staleness import FreshOnly, Frozen, Retrieval
-from modelcollapse.worlds.discrete import zipf_world
-from modelcollapse.worlds.gaussian import gaussian_world
+from modelcollapse.families.categorical.metrics import CategoricalMetric
+from modelcollapse.families.categorical.model import CategoricalModel
+from modelcollapse.families.categorical.world import zipf_world
+from modelcollapse.families.gaussian.metrics import GaussianMetric
+from modelcollapse.families.gaussian.model import GaussianModel
+from modelcollapse.families.gaussian.world import gaussian_world
+from modelcollapse.policies.staleness import FreshOnly, Frozen, Retrieval
+from modelcollapse.policies.training_sets import WebScrape
 from tests.conftest import z_score
 
 N = 40

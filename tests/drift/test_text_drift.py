@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 
 from modelcollapse import Chain
-from modelcollapse.data import Dataset
-from modelcollapse.errors import UsageError
-from modelcollapse.metrics.text import HeldOutPerplexity, words
-from modelcollapse.models.ngram import NGramLM
-from modelcollapse.retrieval import InterpolatedNGram, correct
-from modelcollapse.staleness import Frozen, Retrieval
-from modelcollapse.worlds.drifting import world_at
-from modelcollapse.worlds.text_drift import shakespeare_drift_world
+from modelcollapse.core.data import Dataset
+from modelcollapse.core.drift import world_at
+from modelcollapse.core.errors import UsageError
+from modelcollapse.families.language.genre_drift import shakespeare_drift_world
+from modelcollapse.families.language.metrics import HeldOutPerplexity, words
+from modelcollapse.families.language.ngram import NGramLM
+from modelcollapse.families.language.retrieval import InterpolatedNGram
+from modelcollapse.policies.retrieval import correct
+from modelcollapse.policies.staleness import Frozen, Retrieval
 from tests.conftest import z_score
 
 SMALL = {"max_chars": 100_000, "block_size": 64}

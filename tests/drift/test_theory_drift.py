@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 
 from modelcollapse import Chain
-from modelcollapse.metrics.distribution import GaussianMetric
-from modelcollapse.metrics.predictive import ExcessRisk
-from modelcollapse.models.density import GaussianModel
-from modelcollapse.models.linear import LinearRegression
-from modelcollapse.staleness import FreshOnly, Frozen, Retrieval
-from modelcollapse.theory import drift_mean_error_theory, linear_drift_theory
-from modelcollapse.worlds.gaussian import gaussian_world
-from modelcollapse.worlds.linear import LinearWorld
+from modelcollapse.families.gaussian.metrics import GaussianMetric
+from modelcollapse.families.gaussian.model import GaussianModel
+from modelcollapse.families.gaussian.theory import drift_mean_error_theory
+from modelcollapse.families.gaussian.world import gaussian_world
+from modelcollapse.families.linear.metrics import ExcessRisk
+from modelcollapse.families.linear.model import LinearRegression
+from modelcollapse.families.linear.theory import linear_drift_theory
+from modelcollapse.families.linear.world import LinearWorld
+from modelcollapse.policies.staleness import FreshOnly, Frozen, Retrieval
 
 N, DRIFT, G, R = 20, 0.3, 3, 800
 

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from modelcollapse.worlds import cosine_world
-from modelcollapse.worlds.discrete import zipf_world
-from modelcollapse.worlds.drifting import world_at
-from modelcollapse.worlds.gaussian import gaussian_world
-from modelcollapse.worlds.imputed import imputed_gaussian_world
-from modelcollapse.worlds.linear import LinearWorld
+from modelcollapse.core.drift import world_at
+from modelcollapse.families.categorical.world import zipf_world
+from modelcollapse.families.gaussian.imputed import imputed_gaussian_world
+from modelcollapse.families.gaussian.world import gaussian_world
+from modelcollapse.families.linear.world import LinearWorld
+from modelcollapse.families.regression.world import cosine_world
 
 STILL = [cosine_world(), gaussian_world(2), zipf_world(20), LinearWorld(3),
          imputed_gaussian_world()]

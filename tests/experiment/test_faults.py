@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from modelcollapse.cli.main import app
-from modelcollapse.errors import UsageError
+from modelcollapse.core.errors import UsageError
 from modelcollapse.experiment.backends import SerialBackend
 from modelcollapse.experiment.lock import RunLock
 from modelcollapse.experiment.runner import load, query, run_experiment, run_status

@@ -1,7 +1,7 @@
 import pytest
 
-from modelcollapse.experiment import registry
-from modelcollapse.experiment.registry import Registry
+from modelcollapse.core import registry
+from modelcollapse.core.registry import Registry
 
 
 def test_register_build_and_list():
@@ -40,9 +40,9 @@ def test_lazy_entries_import_their_module_only_when_used():
     import subprocess
     import sys
 
-    code = ("import sys; import modelcollapse.experiment.builtins; "
-            "from modelcollapse.experiment.registry import models; "
-            "before = 'modelcollapse.models.transformer' in sys.modules; "
+    code = ("import sys; "
+            "from modelcollapse.core.registry import models; models.names(); "
+            "before = 'modelcollapse.families.language.transformer' in sys.modules; "
             "model = models.build('transformer', {'n_layer': 1}); "
             "print(before, type(model).__name__, model.n_layer)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -94,7 +94,7 @@ def test_query_and_errors(tmp_path):
 
 
 def test_an_unreachable_scheduler_is_a_clear_error():
-    from modelcollapse.errors import UsageError
+    from modelcollapse.core.errors import UsageError
 
     with pytest.raises(UsageError, match="cannot reach the Dask scheduler"):
         DaskBackend(address="tcp://127.0.0.1:9", timeout=2)

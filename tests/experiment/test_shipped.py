@@ -43,8 +43,8 @@ SMALLER = {
 
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory):
-    """What `python -m modelcollapse.models.hf build-tiny` writes, smaller, built here."""
-    from modelcollapse.models.hf import build_tiny_checkpoint
+    """What ``python -m modelcollapse.families.language.hf build-tiny`` writes, smaller."""
+    from modelcollapse.families.language.hf import build_tiny_checkpoint
     from modelcollapse.text.corpora import load_corpus
 
     return build_tiny_checkpoint(tmp_path_factory.mktemp("hf") / "tiny-gpt2",

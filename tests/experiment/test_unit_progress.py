@@ -4,16 +4,15 @@ import io
 
 import pytest
 
-from modelcollapse.errors import UsageError
-from modelcollapse.experiment import registry
+from modelcollapse.core import progress, registry
+from modelcollapse.core.errors import UsageError
 from modelcollapse.experiment.backends import SerialBackend
 from modelcollapse.experiment.progress import Progress
 from modelcollapse.experiment.runner import run_experiment, run_status
 from modelcollapse.experiment.schema import parse_experiment
 from modelcollapse.experiment.store import Unit
 from modelcollapse.experiment.units import run_unit
-from modelcollapse.models import progress
-from modelcollapse.models.density import GaussianModel
+from modelcollapse.families.gaussian.model import GaussianModel
 
 
 class OutOfMemoryError(RuntimeError):

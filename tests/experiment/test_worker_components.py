@@ -7,12 +7,12 @@ import threading
 
 import pytest
 
-from modelcollapse.errors import UsageError
-from modelcollapse.experiment import registry
+from modelcollapse.core import registry
+from modelcollapse.core.errors import UsageError
 from modelcollapse.experiment.backends import PoolBackend, SerialBackend
 from modelcollapse.experiment.runner import load, run_experiment
 from modelcollapse.experiment.schema import parse_experiment
-from modelcollapse.models.regression import PolynomialRegression
+from modelcollapse.families.regression.model import PolynomialRegression
 
 EXPERIMENT = {"name": "own", "generations": 3, "replicates": 4, "block": 1,
               "metrics": ["mse_to_truth"]}
@@ -94,11 +94,11 @@ SCRIPT = """
 import sys
 print("the user's script ran", file=sys.stderr)
 
-from modelcollapse.experiment import registry
+from modelcollapse.core import registry
 from modelcollapse.experiment.backends import {backend}
 from modelcollapse.experiment.runner import load, run_experiment
 from modelcollapse.experiment.schema import parse_experiment
-from modelcollapse.models.regression import PolynomialRegression
+from modelcollapse.families.regression.model import PolynomialRegression
 
 
 @registry.models.register("scripted")

@@ -4,10 +4,10 @@ import threading
 
 import pytest
 
+from modelcollapse.core.results import wide_from_rows
 from modelcollapse.experiment.store import RunError, Unit
 from modelcollapse.experiment.units import UnitResult
 from modelcollapse.experiment.writer import UnitWriter
-from modelcollapse.results import wide_from_rows
 
 
 class SlowRun:

@@ -11,19 +11,19 @@ from modelcollapse import (
     Replace,
     WebScrape,
 )
-from modelcollapse.kernels.categorical import (
+from modelcollapse.families.categorical.kernel import (
     CategoricalFamily,
     _dense,
     compact,
     support_metrics,
 )
-from modelcollapse.metrics.discrete import (
+from modelcollapse.families.categorical.metrics import (
     CATEGORICAL_METRICS,
     CategoricalMetric,
     categorical_metrics,
 )
-from modelcollapse.models.categorical import CategoricalModel
-from modelcollapse.worlds.discrete import zipf_world
+from modelcollapse.families.categorical.model import CategoricalModel
+from modelcollapse.families.categorical.world import zipf_world
 from tests.conftest import z_score
 
 METRICS = tuple(CategoricalMetric(n) for n in CATEGORICAL_METRICS)

@@ -11,10 +11,10 @@ from modelcollapse import (
     Replace,
     WebScrape,
 )
-from modelcollapse.kernels.gaussian import cholesky
-from modelcollapse.metrics.distribution import GaussianMetric
-from modelcollapse.models.density import GaussianModel
-from modelcollapse.worlds.gaussian import gaussian_world
+from modelcollapse.families.gaussian.kernel import cholesky
+from modelcollapse.families.gaussian.metrics import GaussianMetric
+from modelcollapse.families.gaussian.model import GaussianModel
+from modelcollapse.families.gaussian.world import gaussian_world
 from tests.conftest import z_score
 
 METRICS = tuple(GaussianMetric(n) for n in ("log_variance", "w2", "tail_mass", "mean_error"))

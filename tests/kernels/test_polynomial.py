@@ -13,13 +13,9 @@ from modelcollapse import (
     WebScrape,
     cosine_world,
 )
-from modelcollapse.kernels.engine import choose_without_replacement
-from modelcollapse.kernels.polynomial import (
-    cholesky_solve,
-    sufficient_statistics,
-    supports,
-)
-from modelcollapse.models.regression import unit_vandermonde
+from modelcollapse.core.batched import choose_without_replacement
+from modelcollapse.families.regression.kernel import cholesky_solve, sufficient_statistics, supports
+from modelcollapse.families.regression.model import unit_vandermonde
 from tests.conftest import z_score
 
 

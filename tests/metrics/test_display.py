@@ -2,8 +2,8 @@
 
 import pytest
 
-from modelcollapse.experiment import registry
-from modelcollapse.metrics.display import (
+from modelcollapse.core import registry
+from modelcollapse.report.display import (
     DISPLAYS,
     HEADLINES,
     MetricDisplay,
@@ -43,8 +43,8 @@ def test_registering_twice_is_an_error_and_directions_are_checked():
 
 
 def test_registering_a_plugin_metric(monkeypatch):
-    monkeypatch.setattr("modelcollapse.metrics.display.DISPLAYS", dict(DISPLAYS))
-    monkeypatch.setattr("modelcollapse.metrics.display.HEADLINES", dict(HEADLINES))
+    monkeypatch.setattr("modelcollapse.report.display.DISPLAYS", dict(DISPLAYS))
+    monkeypatch.setattr("modelcollapse.report.display.HEADLINES", dict(HEADLINES))
     register_display("my_score", MetricDisplay("my score", "bits", "lower"))
     register_headline("my-model", "my_score")
     assert display("my_score").direction == "lower is worse"

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from modelcollapse.metrics.distribution import GAUSSIAN_METRICS, gaussian_metrics
+from modelcollapse.families.gaussian.metrics import GAUSSIAN_METRICS, gaussian_metrics
 
 NAMES = list(GAUSSIAN_METRICS)
 

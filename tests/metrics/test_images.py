@@ -5,10 +5,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from modelcollapse.artifacts import ArtifactSink, decode_array
-from modelcollapse.data import Dataset
-from modelcollapse.metrics.base import MeasureContext
-from modelcollapse.metrics.images import (
+from modelcollapse.core.artifacts import ArtifactSink, decode_array
+from modelcollapse.core.data import Dataset
+from modelcollapse.core.metric import MeasureContext
+from modelcollapse.families.images.metrics import (
     GeneratedImageMetrics,
     feature_space,
     frechet_distance,
@@ -16,7 +16,7 @@ from modelcollapse.metrics.images import (
     image_scores,
     precision_recall,
 )
-from modelcollapse.worlds.images import digits_images
+from modelcollapse.families.images.world import digits_images
 
 WORLD = digits_images()
 
@@ -116,7 +116,7 @@ def test_image_grid_places_each_image_in_its_cell():
 
 
 def test_the_metric_refuses_conditional_models_and_non_image_worlds():
-    from modelcollapse.worlds.gaussian import gaussian_world
+    from modelcollapse.families.gaussian.world import gaussian_world
 
     metric = GeneratedImageMetrics()
     assert not metric.applies(_ReplayModel(WORLD.held_out()), gaussian_world(2))
@@ -129,8 +129,8 @@ def test_the_metric_refuses_conditional_models_and_non_image_worlds():
 
 def test_latent_spread_is_missing_when_the_reference_encoder_cannot_be_trained():
     pytest.importorskip("torch", reason="the VAE needs the [torch] extra")
-    from modelcollapse.metrics.images import LatentSpread
-    from modelcollapse.models.vae import VAE
+    from modelcollapse.families.images.metrics import LatentSpread
+    from modelcollapse.families.images.vae import VAE
 
     images, _ = WORLD.labelled_train()
     fitted = VAE(epochs=1, latent_dim=2, width=16).for_world(WORLD).fit(

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from modelcollapse.data import Dataset
-from modelcollapse.metrics.density_models import DensityMetric
-from modelcollapse.metrics.images import LatentSD, LatentSpread
-from modelcollapse.models.mixture import GaussianMixtureModel
+from modelcollapse.core.data import Dataset
+from modelcollapse.families.images.metrics import LatentSD, LatentSpread
+from modelcollapse.families.mixture.density_metrics import DensityMetric
+from modelcollapse.families.mixture.model import GaussianMixtureModel
 
 
 def test_component_sd_is_the_standard_deviation_of_the_components():

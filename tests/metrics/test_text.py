@@ -5,10 +5,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from modelcollapse.artifacts import ArtifactSink, decode_array
-from modelcollapse.data import Dataset
-from modelcollapse.metrics.base import MeasureContext
-from modelcollapse.metrics.text import (
+from modelcollapse.core.artifacts import ArtifactSink, decode_array
+from modelcollapse.core.data import Dataset
+from modelcollapse.core.metric import MeasureContext
+from modelcollapse.families.language.metrics import (
     GeneratedText,
     HeldOutPerplexity,
     distinct_n,
@@ -16,7 +16,7 @@ from modelcollapse.metrics.text import (
     repetition_rate,
     words,
 )
-from modelcollapse.worlds.text import text_world
+from modelcollapse.families.language.world import text_world
 
 
 def test_distinct_n_counts_ngrams_within_rows():

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from modelcollapse import Chain
-from modelcollapse.data import Dataset
-from modelcollapse.metrics.base import MeasureContext
-from modelcollapse.metrics.text import (
+from modelcollapse.core.data import Dataset
+from modelcollapse.core.metric import MeasureContext
+from modelcollapse.families.language.metrics import (
     GeneratedText,
     RealWords,
     complete_words,
@@ -17,9 +17,9 @@ from modelcollapse.metrics.text import (
     js_divergence_bits,
     real_word_figures,
 )
-from modelcollapse.models.ngram import NGramLM
-from modelcollapse.policies import Replace
-from modelcollapse.worlds.text import text_world
+from modelcollapse.families.language.ngram import NGramLM
+from modelcollapse.families.language.world import text_world
+from modelcollapse.policies.training_sets import Replace
 
 # 100 occurrences: "a" holds the top 50%, "b" and "c" the next 40%, "d", "e", "f" the rarest 10%.
 REAL = "a " * 50 + "b " * 20 + "c " * 20 + "d " * 5 + "e " * 3 + "f " * 2

@@ -2,13 +2,13 @@ import numpy as np
 import pytest
 
 from modelcollapse import Dataset
-from modelcollapse.models.categorical import (
+from modelcollapse.families.categorical.model import (
     CategoricalModel,
     counts,
     decoding_distribution,
     sample_indices,
 )
-from modelcollapse.worlds.discrete import CategoricalWorld, zipf_world
+from modelcollapse.families.categorical.world import CategoricalWorld, zipf_world
 
 
 def test_counting_fit_and_absorbing_zeros():

@@ -6,9 +6,9 @@ import pytest
 from modelcollapse import Accumulate, Chain, Replace
 from modelcollapse.experiment.schema import ConfigError, parse_experiment
 from modelcollapse.experiment.sweep import expand
-from modelcollapse.metrics.classification import CLASSIFIER_METRICS, ClassifierMetric
-from modelcollapse.models.classifier import SklearnClassifier, sklearn_classifier
-from modelcollapse.worlds.classification import DigitsWorld, TwoClassWorld
+from modelcollapse.families.classification.metrics import CLASSIFIER_METRICS, ClassifierMetric
+from modelcollapse.families.classification.model import SklearnClassifier, sklearn_classifier
+from modelcollapse.families.classification.world import DigitsWorld, TwoClassWorld
 from tests.conftest import z_score
 
 METRICS = tuple(ClassifierMetric(n) for n in CLASSIFIER_METRICS)

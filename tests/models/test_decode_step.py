@@ -5,8 +5,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from modelcollapse.models.replicated import ReplicatedGPT  # noqa: E402
-from modelcollapse.models.transformer import GPT, GPTConfig, KVCache, Writer  # noqa: E402
+from modelcollapse.families.language.replicated import ReplicatedGPT  # noqa: E402
+from modelcollapse.families.language.transformer import GPT, GPTConfig, KVCache, Writer  # noqa: E402
 
 CONFIG = GPTConfig(vocab_size=11, context=9, n_layer=2, n_head=2, n_embd=8)
 
@@ -52,7 +52,7 @@ def test_reordering_the_cache_keeps_its_buffers():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a GPU")
 @torch.no_grad()
 def test_the_captured_step_writes_what_the_eager_cached_writer_writes():
-    from modelcollapse.models.torch_decoding import Decoding, generate
+    from modelcollapse.neural.decoding import Decoding, generate
 
     net = GPT(CONFIG, torch.Generator().manual_seed(0)).cuda().eval()
     prompt = torch.zeros((64, 0), dtype=torch.long, device="cuda")

@@ -3,8 +3,8 @@ import pytest
 from scipy import stats
 
 from modelcollapse import Dataset, DegenerateFitError
-from modelcollapse.models.density import GaussianModel, truncated_standard_normal
-from modelcollapse.worlds.gaussian import GaussianWorld, gaussian_world
+from modelcollapse.families.gaussian.model import GaussianModel, truncated_standard_normal
+from modelcollapse.families.gaussian.world import GaussianWorld, gaussian_world
 
 
 def test_mle_and_unbiased_covariances_match_numpy():

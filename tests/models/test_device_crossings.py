@@ -22,8 +22,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from modelcollapse.metrics.base import MeasureContext  # noqa: E402
-from modelcollapse.models import torch_runtime  # noqa: E402
+from modelcollapse.core.metric import MeasureContext  # noqa: E402
+from modelcollapse.neural import runtime as torch_runtime  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,10 +72,10 @@ def test_the_guard_catches_both_kinds_of_crossing(cuda_like):
 
 
 def test_the_transformer_and_its_metrics_cross_only_through_to_numpy(cuda_like):
-    from modelcollapse.metrics.text import GeneratedText, HeldOutPerplexity
-    from modelcollapse.models.replicated import fit_together, write_together
-    from modelcollapse.models.transformer import TransformerLM
-    from modelcollapse.worlds.text import text_world
+    from modelcollapse.families.language.metrics import GeneratedText, HeldOutPerplexity
+    from modelcollapse.families.language.replicated import fit_together, write_together
+    from modelcollapse.families.language.transformer import TransformerLM
+    from modelcollapse.families.language.world import text_world
 
     world = text_world("shakespeare", "char", block_size=12, prompt_size=4, max_chars=30_000)
     rng = np.random.default_rng(0)
@@ -98,8 +98,8 @@ def test_the_transformer_and_its_metrics_cross_only_through_to_numpy(cuda_like):
 
 
 def test_the_vae_crosses_only_through_to_numpy(cuda_like):
-    from modelcollapse.models.vae import VAE
-    from modelcollapse.worlds.images import digits_images
+    from modelcollapse.families.images.vae import VAE
+    from modelcollapse.families.images.world import digits_images
 
     world = digits_images()
     rng = np.random.default_rng(0)
@@ -109,7 +109,7 @@ def test_the_vae_crosses_only_through_to_numpy(cuda_like):
     fitted.sample(5, rng=rng)
     fitted.encode(images.X[:5])
     fitted.elbo(images.X[:5], rng=rng)
-    from modelcollapse.models.replicated_vae import fit_together, write_together
+    from modelcollapse.families.images.replicated_vae import fit_together, write_together
 
     together = fit_together(model, [images, images], [rng, rng], stacked=True)
     write_together(together, 3, rngs=[rng, rng], stacked=True)
@@ -117,9 +117,9 @@ def test_the_vae_crosses_only_through_to_numpy(cuda_like):
 
 def test_the_hugging_face_family_crosses_only_through_to_numpy(cuda_like, tmp_path):
     pytest.importorskip("transformers")
-    from modelcollapse.models.hf import HFCausalLM, build_tiny_checkpoint
+    from modelcollapse.families.language.hf import HFCausalLM, build_tiny_checkpoint
+    from modelcollapse.families.language.world import text_world
     from modelcollapse.text.corpora import load_corpus
-    from modelcollapse.worlds.text import text_world
 
     text = load_corpus("shakespeare", 20_000).text
     checkpoint = build_tiny_checkpoint(tmp_path / "tiny", text, vocab_size=280, n_embd=16,

@@ -11,15 +11,15 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from modelcollapse.data import Dataset  # noqa: E402
-from modelcollapse.errors import UsageError  # noqa: E402
+from modelcollapse.core.data import Dataset  # noqa: E402
+from modelcollapse.core.errors import UsageError  # noqa: E402
 from modelcollapse.experiment.backends import SerialBackend  # noqa: E402
 from modelcollapse.experiment.runner import load, run_experiment  # noqa: E402
 from modelcollapse.experiment.schema import load_experiment  # noqa: E402
-from modelcollapse.models.hf import HFCausalLM, build_tiny_checkpoint  # noqa: E402
-from modelcollapse.models.torch_runtime import DivergedError  # noqa: E402
+from modelcollapse.families.language.hf import HFCausalLM, build_tiny_checkpoint  # noqa: E402
+from modelcollapse.families.language.world import text_world  # noqa: E402
+from modelcollapse.neural.runtime import DivergedError  # noqa: E402
 from modelcollapse.text.corpora import load_corpus  # noqa: E402
-from modelcollapse.worlds.text import text_world  # noqa: E402
 
 EXPERIMENT = Path(__file__).parents[2] / "experiments" / "hf-tiny.toml"
 FAST = dict(learning_rate=3e-3, batch_size=32, threads=1)

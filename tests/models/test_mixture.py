@@ -3,9 +3,9 @@
 import numpy as np
 
 from modelcollapse import Accumulate, Chain, Dataset, Replace
-from modelcollapse.metrics.density_models import DensityMetric
-from modelcollapse.models.mixture import GaussianMixtureModel, KernelDensityModel
-from modelcollapse.worlds.gaussian import gaussian_world
+from modelcollapse.families.gaussian.world import gaussian_world
+from modelcollapse.families.mixture.density_metrics import DensityMetric
+from modelcollapse.families.mixture.model import GaussianMixtureModel, KernelDensityModel
 
 
 def _fitted(model):

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from modelcollapse import Chain
-from modelcollapse.data import Dataset
-from modelcollapse.metrics.text import GeneratedText, HeldOutPerplexity
-from modelcollapse.models import DegenerateFitError
-from modelcollapse.models.ngram import NGramLM
-from modelcollapse.policies import Accumulate, Replace
-from modelcollapse.worlds.text import text_world
+from modelcollapse.core.data import Dataset
+from modelcollapse.core.model import DegenerateFitError
+from modelcollapse.families.language.metrics import GeneratedText, HeldOutPerplexity
+from modelcollapse.families.language.ngram import NGramLM
+from modelcollapse.families.language.world import text_world
+from modelcollapse.policies.training_sets import Accumulate, Replace
 from tests.conftest import z_score
 
 V = 6  # ids 4 and 5 never occur in the training data below: unknown to the model

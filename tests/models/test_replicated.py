@@ -5,11 +5,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from modelcollapse.data import Dataset  # noqa: E402
-from modelcollapse.models.regression import DegenerateFitError  # noqa: E402
-from modelcollapse.models.replicated import fit_together, write_together  # noqa: E402
-from modelcollapse.models.transformer import TransformerLM  # noqa: E402
-from modelcollapse.worlds.text import text_world  # noqa: E402
+from modelcollapse.core.data import Dataset  # noqa: E402
+from modelcollapse.core.model import DegenerateFitError  # noqa: E402
+from modelcollapse.families.language.replicated import fit_together, write_together  # noqa: E402
+from modelcollapse.families.language.transformer import TransformerLM  # noqa: E402
+from modelcollapse.families.language.world import text_world  # noqa: E402
 
 R = 3
 
@@ -112,9 +112,9 @@ def test_each_replicate_written_together_writes_what_it_writes_alone(together):
 
 
 def chain_rows(world, stack, n_replicates, first=0):
-    from modelcollapse.chain import Chain
-    from modelcollapse.metrics.text import GeneratedText, HeldOutPerplexity
-    from modelcollapse.policies import KeepOriginal
+    from modelcollapse.core.chain import Chain
+    from modelcollapse.families.language.metrics import GeneratedText, HeldOutPerplexity
+    from modelcollapse.policies.training_sets import KeepOriginal
 
     model = TransformerLM(n_layer=1, n_head=2, n_embd=16, steps=15, batch_size=8, threads=1,
                           stack_replicates=stack)
@@ -147,9 +147,9 @@ def test_a_chain_stepping_stacked_replicates_matches_the_loop_to_rounding(world,
 
 
 def test_a_failure_in_a_stacked_fit_marks_only_the_replicates_that_fail():
-    from modelcollapse.chain import Chain
-    from modelcollapse.models.torch_runtime import DivergedError
-    from modelcollapse.rng import SeedTree
+    from modelcollapse.core.chain import Chain
+    from modelcollapse.core.rng import SeedTree
+    from modelcollapse.neural.runtime import DivergedError
 
     class Fussy:
         """Diverges on the dataset marked -1, alone or stacked with others."""

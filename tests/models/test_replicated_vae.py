@@ -5,11 +5,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from modelcollapse.data import Dataset  # noqa: E402
-from modelcollapse.models.regression import DegenerateFitError  # noqa: E402
-from modelcollapse.models.replicated_vae import fit_together, write_together  # noqa: E402
-from modelcollapse.models.vae import VAE  # noqa: E402
-from modelcollapse.worlds.images import digits_images  # noqa: E402
+from modelcollapse.core.data import Dataset  # noqa: E402
+from modelcollapse.core.model import DegenerateFitError  # noqa: E402
+from modelcollapse.families.images.replicated_vae import fit_together, write_together  # noqa: E402
+from modelcollapse.families.images.vae import VAE  # noqa: E402
+from modelcollapse.families.images.world import digits_images  # noqa: E402
 
 WORLD = digits_images()
 R = 3
@@ -43,9 +43,9 @@ def test_training_and_writing_together_equal_doing_it_alone(datasets, likelihood
 def test_a_chain_of_vae_replicates_stepping_together_gives_the_loops_rows():
     import pandas as pd
 
-    from modelcollapse.chain import Chain
-    from modelcollapse.metrics.images import LatentSpread
-    from modelcollapse.policies import Accumulate
+    from modelcollapse.core.chain import Chain
+    from modelcollapse.families.images.metrics import LatentSpread
+    from modelcollapse.policies.training_sets import Accumulate
 
     def rows(stack, n_replicates, first=0):
         model = VAE(epochs=2, latent_dim=2, width=16, batch_size=50, stack_replicates=stack)

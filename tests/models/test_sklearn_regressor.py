@@ -5,7 +5,7 @@ from sklearn.ensemble import ExtraTreesRegressor
 from modelcollapse import Chain, MSEToTruth, Replace, cosine_world
 from modelcollapse.experiment.schema import ConfigError, parse_experiment
 from modelcollapse.experiment.sweep import expand
-from modelcollapse.models.sklearn_regressor import SklearnRegressor, sklearn_estimator
+from modelcollapse.families.regression.sklearn_model import SklearnRegressor, sklearn_estimator
 
 WORLD = cosine_world()
 

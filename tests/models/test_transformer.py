@@ -8,13 +8,13 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from modelcollapse import Chain  # noqa: E402
-from modelcollapse.data import Dataset  # noqa: E402
-from modelcollapse.models.torch_decoding import Decoding, generate  # noqa: E402
-from modelcollapse.models.torch_runtime import torch_generator  # noqa: E402
-from modelcollapse.models.transformer import TransformerLM, Writer  # noqa: E402
-from modelcollapse.policies import Replace  # noqa: E402
-from modelcollapse.rng import SeedTree  # noqa: E402
-from modelcollapse.worlds.text import text_world  # noqa: E402
+from modelcollapse.core.data import Dataset  # noqa: E402
+from modelcollapse.core.rng import SeedTree  # noqa: E402
+from modelcollapse.families.language.transformer import TransformerLM, Writer  # noqa: E402
+from modelcollapse.families.language.world import text_world  # noqa: E402
+from modelcollapse.neural.decoding import Decoding, generate  # noqa: E402
+from modelcollapse.neural.runtime import torch_generator  # noqa: E402
+from modelcollapse.policies.training_sets import Replace  # noqa: E402
 
 SMALL = dict(n_layer=2, n_head=4, n_embd=64, batch_size=32, learning_rate=3e-3, threads=1)
 
@@ -248,8 +248,8 @@ def test_experiment_files_build_it_with_the_text_metrics(world):
 
 
 def test_nothing_to_train_on_ends_the_replicate_not_the_run(world):
-    from modelcollapse.data import Dataset
-    from modelcollapse.models import DegenerateFitError
+    from modelcollapse.core.data import Dataset
+    from modelcollapse.core.model import DegenerateFitError
 
     model = TransformerLM(steps=2, **SMALL).for_world(world)
     empty = Dataset.real(np.zeros((0, world.block_size), dtype=np.int64))
@@ -273,7 +273,7 @@ def test_minibatches_walk_one_permutation_per_epoch_across_copies(monkeypatch, n
     """Epochs drawn up front and sent in several copies give the batches of one epoch at a time."""
     import torch
 
-    from modelcollapse.models.transformer import Minibatches
+    from modelcollapse.families.language.transformer import Minibatches
 
     monkeypatch.setattr(Minibatches, "CHUNK", 2 * n_items)  # two epochs per copy
     n_steps = 11

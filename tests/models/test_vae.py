@@ -2,21 +2,20 @@
 
 from typing import ClassVar
 
+# ruff: noqa: E402  (torch is checked for before the modules that need it are imported)
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="the VAE needs the [torch] extra")
 
-from modelcollapse import Chain, Dataset  # noqa: E402
-from modelcollapse.filters import SyntheticDetector  # noqa: E402
-from modelcollapse.metrics.images import (  # noqa: E402
-    GeneratedImageMetrics,
-    HeldOutELBO,
-    LatentSpread,
-)
-from modelcollapse.models import DegenerateFitError  # noqa: E402
-from modelcollapse.models.vae import VAE, DivergedError  # noqa: E402
-from modelcollapse.policies import (  # noqa: E402
+from modelcollapse import Chain, Dataset
+from modelcollapse.core.model import DegenerateFitError
+from modelcollapse.families.gaussian.world import gaussian_world
+from modelcollapse.families.images.metrics import GeneratedImageMetrics, HeldOutELBO, LatentSpread
+from modelcollapse.families.images.vae import VAE, DivergedError
+from modelcollapse.families.images.world import digits_images
+from modelcollapse.filters.curation import SyntheticDetector
+from modelcollapse.policies.training_sets import (
     Accumulate,
     AccumulateSubsample,
     FreshReal,
@@ -24,8 +23,6 @@ from modelcollapse.policies import (  # noqa: E402
     Replace,
     WebScrape,
 )
-from modelcollapse.worlds.gaussian import gaussian_world  # noqa: E402
-from modelcollapse.worlds.images import digits_images  # noqa: E402
 
 WORLD = digits_images()
 # Small and quick, yet good enough that generation 1 draws every digit class.

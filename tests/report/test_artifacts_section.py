@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from modelcollapse.experiment import registry
+from modelcollapse.core import registry
 from modelcollapse.experiment.backends import SerialBackend
 from modelcollapse.experiment.runner import load_artifacts, run_experiment
 from modelcollapse.experiment.schema import parse_experiment

@@ -122,8 +122,8 @@ def test_figure_texts_with_dollar_signs_are_drawn_as_written():
 def test_run_figure_returns_a_figure_for_notebooks_and_draws_into_given_axes(small_run):
     from matplotlib.figure import Figure
 
-    from modelcollapse.metrics.display import display
     from modelcollapse.report import run_figure
+    from modelcollapse.report.display import display
 
     figure = run_figure(small_run)  # no metric: the polynomial family's headline
     (axes,) = figure.axes
@@ -156,7 +156,7 @@ def test_legends_sit_outside_the_panels(small_run):
 
 
 def test_line_styles_stay_distinct_beyond_ten_lines():
-    from modelcollapse.plots import line_style
+    from modelcollapse.report.plots import line_style
 
     styles = {tuple(sorted(line_style(i).items())) for i in range(160)}
     assert len(styles) == 160

@@ -15,8 +15,8 @@ import pytest
 from modelcollapse.experiment.backends import SerialBackend
 from modelcollapse.experiment.runner import run_experiment
 from modelcollapse.experiment.schema import load_experiment
-from modelcollapse.metrics.display import HEADLINES
 from modelcollapse.report import RunView, literal_text, run_figure, write_report
+from modelcollapse.report.display import HEADLINES
 from tests.experiment.test_shipped import SHIPPED, SMALLER, tiny_checkpoint  # noqa: F401
 
 LABELLED = {"h1", "h2", "h3", "h4", "summary", "caption", "figcaption", "th", "td"}

@@ -11,11 +11,13 @@ import pytest
 
 from modelcollapse import Accumulate, Chain, PolynomialRegression, Replace, cosine_world
 from modelcollapse.experiment.theory import chain_theory
-from modelcollapse.metrics import ExcessRisk, MSEToTruth
-from modelcollapse.models.linear import LinearRegression
-from modelcollapse.staleness import Frozen, Retrieval
-from modelcollapse.theory import linear_regression_theory, polynomial_chain_theory
-from modelcollapse.worlds.linear import LinearWorld
+from modelcollapse.families.linear.metrics import ExcessRisk
+from modelcollapse.families.linear.model import LinearRegression
+from modelcollapse.families.linear.theory import linear_regression_theory
+from modelcollapse.families.linear.world import LinearWorld
+from modelcollapse.families.regression.metrics import MSEToTruth
+from modelcollapse.families.regression.theory import polynomial_chain_theory
+from modelcollapse.policies.staleness import Frozen, Retrieval
 
 D, T = 5, 36  # d/(T − d − 1) = 1/6
 
@@ -81,14 +83,15 @@ def test_polynomial_overlay_with_model_noise_unlike_the_worlds():
 def test_overlays_of_the_newer_results():
     """Weighted and pooled mixes with fresh real data, and the self-corrected Gaussian."""
     from modelcollapse import FreshReal
-    from modelcollapse.filters import SelfCorrection
-    from modelcollapse.metrics.distribution import GaussianMetric
-    from modelcollapse.metrics.exponential import ParameterRisk
-    from modelcollapse.models.density import GaussianModel
-    from modelcollapse.models.exponential import ExponentialFamilyModel
-    from modelcollapse.theory import mix_weight_theory, self_correction_theory
-    from modelcollapse.worlds.exponential import ExponentialFamilyWorld
-    from modelcollapse.worlds.gaussian import gaussian_world
+    from modelcollapse.families.exponential.metrics import ParameterRisk
+    from modelcollapse.families.exponential.model import ExponentialFamilyModel
+    from modelcollapse.families.exponential.theory import mix_weight_theory
+    from modelcollapse.families.exponential.world import ExponentialFamilyWorld
+    from modelcollapse.families.gaussian.metrics import GaussianMetric
+    from modelcollapse.families.gaussian.model import GaussianModel
+    from modelcollapse.families.gaussian.theory import self_correction_theory
+    from modelcollapse.families.gaussian.world import gaussian_world
+    from modelcollapse.filters.curation import SelfCorrection
 
     world = ExponentialFamilyWorld("poisson", 3.0)
     pooled = Chain(world, ExponentialFamilyModel(), FreshReal(0.25), n_samples=20,

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from modelcollapse.errors import UsageError
+from modelcollapse.core.errors import UsageError
 from modelcollapse.text.tokenizers import BPETokenizer, CharTokenizer, HFTokenizer, build_tokenizer
 
 TEXT = ("Now is the winter of our discontent\nMade glorious summer by this sun of York;\n"

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from modelcollapse.errors import UsageError
+from modelcollapse.core.errors import UsageError
+from modelcollapse.families.language.world import text_world
 from modelcollapse.text.split import split_blocks
-from modelcollapse.worlds.text import text_world
 
 
 def test_split_is_deterministic_striped_and_complete():

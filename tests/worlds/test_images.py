@@ -5,8 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from modelcollapse.worlds.classification import DigitsWorld
-from modelcollapse.worlds.images import (
+from modelcollapse.families.classification.world import DigitsWorld
+from modelcollapse.families.images.world import (
     FASHION_MNIST_DIR,
     ImageWorld,
     as_images,

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from modelcollapse.cli.common import errors, handle_errors
-from modelcollapse.errors import UsageError
+from modelcollapse.cli.console import errors, handle_errors
+from modelcollapse.core.errors import UsageError
 
 
 @handle_errors
@@ -21,8 +21,8 @@ def artifacts(
         help="Only these generations (repeatable).")] = None,
 ) -> None:
     """Write what RUN's metrics kept for replicate 0 into OUT: PNG grids, texts, JSON, arrays."""
-    from modelcollapse.artifacts_export import export_artifacts
-    from modelcollapse.experiment.registry import did_you_mean
+    from modelcollapse.core.artifacts_export import export_artifacts
+    from modelcollapse.core.registry import did_you_mean
     from modelcollapse.experiment.runner import load_artifacts
 
     kept = load_artifacts(run)

@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from modelcollapse.cli.common import handle_errors
-from modelcollapse.demo import DemoSettings, run_demo
+from modelcollapse.cli.console import handle_errors
+from modelcollapse.demo.post import DemoSettings, run_demo
 
 
 @handle_errors

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from modelcollapse.cli.common import handle_errors
-from modelcollapse.errors import UsageError
+from modelcollapse.cli.console import handle_errors
+from modelcollapse.core.errors import UsageError
 
 KINDS = {"worlds": "world", "models": "model", "policies": "policy", "filters": "filter",
          "metrics": "metric"}
@@ -27,8 +27,7 @@ def list_components(
         show_default=False)] = None,
 ) -> None:
     """List the registered names an experiment file can use, with settings and defaults."""
-    from modelcollapse.experiment import builtins  # noqa: F401  (registers the components)
-    from modelcollapse.experiment.registry import REGISTRIES, did_you_mean
+    from modelcollapse.core.registry import REGISTRIES, did_you_mean
 
     if kind is None:
         kinds = list(KINDS)

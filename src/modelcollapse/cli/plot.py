@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from modelcollapse.cli.common import errors, handle_errors
-from modelcollapse.errors import UsageError
+from modelcollapse.cli.console import errors, handle_errors
+from modelcollapse.core.errors import UsageError
 
 FORMATS = (".png", ".svg", ".pdf")
 
@@ -52,7 +52,7 @@ def plot(
 
 
 def _plot_phase(run: Path, metric: str, output: Path, generation: int | None) -> None:
-    from modelcollapse.experiment.registry import did_you_mean
+    from modelcollapse.core.registry import did_you_mean
     from modelcollapse.experiment.runner import load
     from modelcollapse.report import RunView, literal_text
     from modelcollapse.report.phase import is_phase_run, plot_phase_diagram

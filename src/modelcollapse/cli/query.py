@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from modelcollapse.cli.common import handle_errors
+from modelcollapse.cli.console import handle_errors
 
 
 @handle_errors

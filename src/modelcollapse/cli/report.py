@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from modelcollapse.cli.common import errors, handle_errors
-from modelcollapse.errors import UsageError
+from modelcollapse.cli.console import errors, handle_errors
+from modelcollapse.core.errors import UsageError
 
 
 @handle_errors

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from modelcollapse.cli.common import SET_HELP, errors, handle_errors, print_notes
-from modelcollapse.errors import UsageError
+from modelcollapse.cli.console import SET_HELP, errors, handle_errors, print_notes
+from modelcollapse.core.errors import UsageError
 
 
 @handle_errors

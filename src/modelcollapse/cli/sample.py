@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from modelcollapse.cli.common import handle_errors
-from modelcollapse.errors import UsageError
+from modelcollapse.cli.console import handle_errors
+from modelcollapse.core.errors import UsageError
 
 MAX_TEXTS = 1000
 """Most texts one call writes: each is a block of the run's world."""
@@ -30,7 +30,7 @@ def sample(
     import numpy as np
 
     from modelcollapse.experiment.runner import load_model
-    from modelcollapse.models.checkpoints import write_texts
+    from modelcollapse.neural.checkpoints import write_texts
 
     if not 1 <= n <= MAX_TEXTS:
         raise UsageError(f"--n {n}: write between 1 and {MAX_TEXTS} texts")

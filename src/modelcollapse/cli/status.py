@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from modelcollapse.cli.common import handle_errors
+from modelcollapse.cli.console import handle_errors
 
 
 @handle_errors

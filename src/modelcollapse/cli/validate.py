@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from modelcollapse.cli.common import SET_HELP, handle_errors, print_notes
+from modelcollapse.cli.console import SET_HELP, handle_errors, print_notes
 
 
 @handle_errors

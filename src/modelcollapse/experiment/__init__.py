@@ -1,6 +1,6 @@
 """Experiments as files: schema, registry, sweeps, runs, stores and backends."""
 
-from modelcollapse.experiment.registry import Registry
+from modelcollapse.core.registry import Registry
 from modelcollapse.experiment.runner import load, query, run_experiment, run_status
 from modelcollapse.experiment.schema import ConfigError, Experiment, load_experiment
 

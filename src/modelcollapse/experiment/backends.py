@@ -7,7 +7,7 @@ bytes and a third of them travel. Units are pure functions of (config, unit),
 so every backend gives the same values.
 
 Backends that run units in other processes send along the registry entries
-the experiment names (:func:`modelcollapse.experiment.registry.pack`), so
+the experiment names (:func:`modelcollapse.core.registry.pack`), so
 components registered in a notebook or script work there too, and start
 their workers without telling them to run the user's script again.
 """
@@ -32,8 +32,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from modelcollapse.errors import UsageError
-from modelcollapse.experiment import registry
+from modelcollapse.core import registry
+from modelcollapse.core.errors import UsageError
 from modelcollapse.experiment.schema import Experiment
 from modelcollapse.experiment.store import Unit, unit_parquet
 from modelcollapse.experiment.units import UnitResult
@@ -86,7 +86,7 @@ def with_components(task: Task, config_json: str) -> Task:
     ------
     UsageError
         If an entry cannot be sent to another process (see
-        :func:`modelcollapse.experiment.registry.pack`).
+        :func:`modelcollapse.core.registry.pack`).
     """
     from modelcollapse.experiment.sweep import components_used
 

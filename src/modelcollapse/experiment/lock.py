@@ -14,8 +14,8 @@ import os
 import socket
 from pathlib import Path
 
-from modelcollapse.errors import UsageError
-from modelcollapse.provenance import now
+from modelcollapse.core.errors import UsageError
+from modelcollapse.core.provenance import now
 
 __all__ = ["RunLock", "RunLockedError"]
 

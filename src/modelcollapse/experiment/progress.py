@@ -4,7 +4,7 @@ Besides counting finished units, a run whose units run in this process (the
 serial backend) shows what the unit in hand is doing: which replicate and
 generation, the model's stage (training or writing), its step, loss, tokens
 per second, and the time left in the unit, from the reports models send
-through :mod:`modelcollapse.models.progress`. Units in worker processes (a
+through :mod:`modelcollapse.core.progress`. Units in worker processes (a
 process pool, Dask) report only when they finish.
 """
 
@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from modelcollapse.models import progress as model_progress
+from modelcollapse.core import progress as model_progress
 
 __all__ = ["Progress"]
 

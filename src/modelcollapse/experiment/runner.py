@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from modelcollapse.artifacts import ARTIFACT_COLUMNS
-from modelcollapse.errors import UsageError
+from modelcollapse.core.artifacts import ARTIFACT_COLUMNS
+from modelcollapse.core.errors import UsageError
 from modelcollapse.experiment.backends import Backend, DaskBackend, PoolBackend, SerialBackend
 from modelcollapse.experiment.progress import Progress
 from modelcollapse.experiment.sandbox import read_only_query
@@ -200,7 +200,7 @@ def load_artifacts(path: str | Path) -> pd.DataFrame:
     """What the metrics kept (texts, arrays, images) for replicate 0 of every point.
 
     Columns ``point, replicate, generation, name, kind, text, data``; arrays and
-    images read back with :func:`modelcollapse.artifacts.decode_array`. Empty
+    images read back with :func:`modelcollapse.core.artifacts.decode_array`. Empty
     when no metric of the run keeps artifacts.
     """
     run = RunDirectory(path)
@@ -248,7 +248,7 @@ def load_model(path: str | Path, generation: int, *, point: int = 0, replicate: 
         If the run kept no weights, the generation, point or replicate is not
         among them, or their files are missing or damaged.
     """
-    from modelcollapse.models.checkpoints import load_checkpoint
+    from modelcollapse.neural.checkpoints import load_checkpoint
 
     run = RunDirectory(path)
     experiment = run.experiment()

@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from modelcollapse.errors import UsageError
-from modelcollapse.experiment.registry import did_you_mean
-from modelcollapse.policies import POLICY_LABELS, parse_policy
+from modelcollapse.core.errors import UsageError
+from modelcollapse.core.registry import did_you_mean
+from modelcollapse.policies.training_sets import POLICY_LABELS, parse_policy
 
 __all__ = [
     "Component",
@@ -81,8 +81,7 @@ def _policy(value: Any) -> Any:
     if name in POLICY_LABELS:
         policy = parse_policy(value)
         return {"name": policy.name, **asdict(policy)} if rest else {"name": policy.name}
-    from modelcollapse.experiment import builtins  # noqa: F401  (registers the policies)
-    from modelcollapse.experiment.registry import policies
+    from modelcollapse.core.registry import policies
 
     if name not in policies:
         raise ValueError(f"unknown policy {name!r}{did_you_mean(name, policies.names())}")

@@ -12,7 +12,7 @@ cheaper than decoding the pages, and it catches any damage, including a flip
 that still decodes (a renamed column, a changed value). With ``keep_weights``
 a unit's model files go to ``weights/p<point>/replicate-R/generation-G/``
 before its record, which lists their SHA-256 too; they are checked when read
-(:mod:`modelcollapse.models.checkpoints`), not by every status.
+(:mod:`modelcollapse.neural.checkpoints`), not by every status.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from modelcollapse.errors import UsageError
+from modelcollapse.core.errors import UsageError
+from modelcollapse.core.provenance import environment, now
+from modelcollapse.core.results import encode
 from modelcollapse.experiment.lock import RunLock
 from modelcollapse.experiment.schema import Experiment, parse_experiment
-from modelcollapse.provenance import environment, now
-from modelcollapse.results import encode
 
 __all__ = ["RunDirectory", "RunError", "Unit", "UnitStatus", "unit_parquet"]
 
@@ -433,7 +433,7 @@ def _stamped(table: pa.Table, unit: Unit, config_hash: str) -> pa.Table:
 
 
 def unit_parquet(table: pa.Table, unit: Unit, config_hash: str) -> pa.Buffer:
-    """The Parquet file of a unit's wide results (:func:`modelcollapse.results.encode`).
+    """The Parquet file of a unit's wide results (:func:`modelcollapse.core.results.encode`).
 
     Made where the unit ran, so that workers, not the driver, spend the time
     and only a third of the bytes travel.

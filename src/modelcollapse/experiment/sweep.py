@@ -8,13 +8,12 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from modelcollapse.chain import Chain
-from modelcollapse.experiment import builtins as _builtins  # noqa: F401  (registers them)
-from modelcollapse.experiment import registry
-from modelcollapse.experiment.registry import did_you_mean
+from modelcollapse.core import registry
+from modelcollapse.core.chain import Chain
+from modelcollapse.core.registry import did_you_mean
 from modelcollapse.experiment.schema import Component, ConfigError, Experiment, parse_experiment
-from modelcollapse.filters import SyntheticDetector
-from modelcollapse.models.checkpoints import SAVES, saves
+from modelcollapse.filters.curation import SyntheticDetector
+from modelcollapse.neural.checkpoints import SAVES, saves
 
 __all__ = ["Point", "build_chain", "components_used", "expand", "point_at", "sweep_grid",
            "sweep_points"]

@@ -1,11 +1,11 @@
 """How a unit's results are laid out in its Parquet file, and read back as tidy rows.
 
-A unit file holds the unit's wide table (:mod:`modelcollapse.results`):
+A unit file holds the unit's wide table (:mod:`modelcollapse.core.results`):
 ``point`` and the swept keys, ``replicate``, ``generation``, ``status``, then a
 column per metric, sorted by replicate and generation. Parquet then stores
 what repeats almost for free (the keys run-length or dictionary encoded), and
 metric values as float32 where that is exact to float32 precision
-(:func:`modelcollapse.results.narrowed`), each byte plane apart (byte-stream split) and zstd
+(:func:`modelcollapse.core.results.narrowed`), each byte plane apart (byte-stream split) and zstd
 compressed: about 3 bytes a value, against 9 for the long layout of format 3.
 
 Readers never see the wide form: :func:`read_tidy` gives pandas the long
@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
-from modelcollapse.results import COLUMNS, KEYS, metric_names, tidy
+from modelcollapse.core.results import COLUMNS, KEYS, metric_names, tidy
 
 __all__ = ["create_results_view", "read_tidy"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 
-from modelcollapse.artifacts import ArtifactLog
+from modelcollapse.core.artifacts import ArtifactLog
 from modelcollapse.experiment.schema import ConfigError, Experiment
 from modelcollapse.experiment.store import Unit
 from modelcollapse.experiment.sweep import Point, build_chain, expand, point_at, sweep_grid
@@ -22,7 +22,7 @@ MAX_UNITS = 1_000_000
 class UnitResult:
     """What one unit computed: results, artifacts, and model files with ``keep_weights``.
 
-    ``table`` is the wide table of :mod:`modelcollapse.results` with ``point`` and
+    ``table`` is the wide table of :mod:`modelcollapse.core.results` with ``point`` and
     the swept keys in front, or its Parquet file once a worker encoded it.
     ``artifacts`` (None when nothing was kept) and ``weights`` come from the
     unit's first replicate when it is replicate 0; ``weights`` maps
@@ -129,7 +129,7 @@ def run_unit(config_json: str, unit: Unit) -> UnitResult:
     chain = build_chain(point.experiment)
     save_model = None
     if experiment.keep_weights:
-        from modelcollapse.models.checkpoints import save_checkpoint as save_model
+        from modelcollapse.neural.checkpoints import save_checkpoint as save_model
     artifacts = ArtifactLog(replicates=1, save_model=save_model)
     table = chain.run(unit.n_replicates, seed=point.experiment.seed,
                       first_replicate=unit.first_replicate, artifacts=artifacts,

@@ -11,7 +11,8 @@ So ``views.json`` keeps, next to ``run.json``:
   sentence saying why this configuration has none
   (:func:`~modelcollapse.experiment.theory.chain_theory`);
 - ``gallery``: the x grid and true curve the regression gallery draws, for
-  points whose world is a regression curve and whose chain records coefficients.
+  points whose world has a true curve on a grid (``grid``, ``true_function``)
+  and whose chain records coefficients.
 
 A run directory written before this file existed is read by rebuilding its
 chains, as views did then; where that fails, views refuse in one line.
@@ -22,13 +23,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from modelcollapse.errors import UsageError
+from modelcollapse.core.errors import UsageError
+from modelcollapse.core.labels import short_labels, value_label
 from modelcollapse.experiment.schema import Experiment
 from modelcollapse.experiment.store import RunDirectory, RunError
 from modelcollapse.experiment.sweep import Point, build_chain, sweep_points
 from modelcollapse.experiment.theory import chain_theory
-from modelcollapse.labels import short_labels, value_label
-from modelcollapse.worlds import RegressionWorld
 
 __all__ = ["FORMAT", "read_views", "record_views", "views_of"]
 
@@ -78,7 +78,8 @@ def views_of(experiment: Experiment, source: str = "experiment") -> dict[str, An
             theories[key] = _theory(chain, names, point.experiment.generations)
         views["theory"] += [{"point": point.index, **entry} for entry in theories[key]]
         world = chain.world
-        if "coef_0" in names and isinstance(world, RegressionWorld):
+        # A world with a true curve on a grid (the regression family's) gets a gallery.
+        if "coef_0" in names and hasattr(world, "grid") and hasattr(world, "true_function"):
             views["gallery"][str(point.index)] = {
                 "grid": world.grid.tolist(), "truth": world.true_function(world.grid).tolist()}
     # As read back from the file (lists, not tuples), so a rebuilt record equals a stored one.

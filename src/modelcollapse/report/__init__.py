@@ -56,7 +56,7 @@ def run_figure(run: str | Path, metric: str | None = None, *, by: str | None = N
         Run directory.
     metric : str or None
         ``None``: the family's headline metric
-        (:func:`~modelcollapse.metrics.display.headline_metric`).
+        (:func:`~modelcollapse.report.display.headline_metric`).
     by : str or None
         A swept key: one line per value, one panel per combination of the
         other swept keys, so every band is over the replicates of one point.
@@ -69,7 +69,7 @@ def run_figure(run: str | Path, metric: str | None = None, *, by: str | None = N
     RunError
         For an unknown metric or swept key, or ``ax`` with a run that needs panels.
     """
-    from modelcollapse.plots import draw_metric
+    from modelcollapse.report.plots import draw_metric
     from modelcollapse.report.theory import theory_overlay
 
     view = RunView(Path(run))

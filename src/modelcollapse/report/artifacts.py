@@ -15,9 +15,9 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from modelcollapse.artifacts import decode_array
+from modelcollapse.core.artifacts import decode_array
 from modelcollapse.experiment.runner import load_artifacts
-from modelcollapse.plots import plot_distributions
+from modelcollapse.report.plots import plot_distributions
 
 __all__ = ["artifact_section", "marked_html"]
 

@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from modelcollapse.core.labels import estimate, number, value_label
 from modelcollapse.experiment.runner import load
 from modelcollapse.experiment.schema import ConfigError, load_experiment
-from modelcollapse.intervals import interval_note, mean_interval
-from modelcollapse.labels import estimate, number, value_label
-from modelcollapse.metrics.display import display
-from modelcollapse.plots import plot_curves, plot_metric
 from modelcollapse.report.artifacts import artifact_section
+from modelcollapse.report.display import display
+from modelcollapse.report.intervals import interval_note, mean_interval
 from modelcollapse.report.phase import is_phase_run, plot_phase_diagram
+from modelcollapse.report.plots import plot_curves, plot_metric
 from modelcollapse.report.runs import RunView
 from modelcollapse.report.theory import theory_with_notes
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from modelcollapse.metrics.display import display
+from modelcollapse.report.display import display
 
 __all__ = ["SCRAPE", "is_phase_run", "phase_table", "phase_winners", "plot_phase_diagram",
            "scrape_shares"]

@@ -19,14 +19,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from modelcollapse.experiment.registry import did_you_mean
+from modelcollapse.core.labels import value_label
+from modelcollapse.core.registry import did_you_mean
 from modelcollapse.experiment.runner import run_status
 from modelcollapse.experiment.schema import Experiment
 from modelcollapse.experiment.store import RunDirectory, RunError
 from modelcollapse.experiment.unitfile import create_results_view
 from modelcollapse.experiment.views import read_views
-from modelcollapse.labels import value_label
-from modelcollapse.metrics.display import headline_metric
+from modelcollapse.report.display import headline_metric
 
 __all__ = ["Layout", "RunView"]
 

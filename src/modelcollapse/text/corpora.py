@@ -33,7 +33,7 @@ from functools import lru_cache
 from importlib import metadata, util
 from pathlib import Path
 
-from modelcollapse.errors import UsageError
+from modelcollapse.core.errors import UsageError
 
 __all__ = ["Corpus", "CorpusError", "clean_play", "load_corpus", "read_utf8_files"]
 

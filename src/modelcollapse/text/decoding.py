@@ -4,7 +4,7 @@
 from an experiment file (n-gram, transformer, hf), so a key means the same in
 each. The functions apply them to numpy probability tables of shape (n, V),
 one row per sequence being written (the n-gram model); the PyTorch models
-apply the same rules to logits in :mod:`modelcollapse.models.torch_decoding`.
+apply the same rules to logits in :mod:`modelcollapse.neural.decoding`.
 """
 
 from __future__ import annotations

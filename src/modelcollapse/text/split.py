@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from modelcollapse.errors import UsageError
+from modelcollapse.core.errors import UsageError
 
 __all__ = ["N_STRIPES", "split_blocks"]
 

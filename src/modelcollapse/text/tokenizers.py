@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from modelcollapse.errors import UsageError
+from modelcollapse.core.errors import UsageError
 
 __all__ = ["BPETokenizer", "CharTokenizer", "HFTokenizer", "build_tokenizer"]
 
@@ -179,7 +179,7 @@ class HFTokenizer(_LibraryTokenizer):
             raise UsageError(f"hf:{path}: no tokenizer.json in {folder}; point at a local "
                              "checkpoint folder saved with a fast tokenizer "
                              "(tokenizer.save_pretrained), or make a tiny one with "
-                             f"python -m modelcollapse.models.hf build-tiny {path}")
+                             f"python -m modelcollapse.families.language.hf build-tiny {path}")
         lib = _import_tokenizers()
         try:
             backend = lib.Tokenizer.from_file(str(file))

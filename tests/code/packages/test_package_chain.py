@@ -7,16 +7,16 @@ import pytest
 from typer.testing import CliRunner
 
 from modelcollapse import Chain
-from modelcollapse.artifacts import ArtifactLog
 from modelcollapse.cli.main import app
-from modelcollapse.code.packages.defences import RegistryCheck
-from modelcollapse.code.packages.metrics import PACKAGE_METRICS, PackageNameMetric
-from modelcollapse.code.packages.mistakes import EDITS, candidate_mistakes
-from modelcollapse.code.packages.model import PackageWriter
-from modelcollapse.code.packages.theory import invented_rate_theory
-from modelcollapse.code.packages.world import PackageNameWorld
-from modelcollapse.filters import HumanReview
-from modelcollapse.policies import (
+from modelcollapse.core.artifacts import ArtifactLog
+from modelcollapse.families.code.packages.defences import RegistryCheck
+from modelcollapse.families.code.packages.metrics import PACKAGE_METRICS, PackageNameMetric
+from modelcollapse.families.code.packages.mistakes import EDITS, candidate_mistakes
+from modelcollapse.families.code.packages.model import PackageWriter
+from modelcollapse.families.code.packages.theory import invented_rate_theory
+from modelcollapse.families.code.packages.world import PackageNameWorld
+from modelcollapse.filters.curation import HumanReview
+from modelcollapse.policies.training_sets import (
     Accumulate,
     AccumulateSubsample,
     FreshReal,
@@ -178,8 +178,8 @@ def test_the_kernels_rates_equal_those_recomputed_from_writes_and_acceptance(fil
     # Every rate recomputed by hand from the write distribution W and an acceptance A built
     # here from the defences' own definitions, on random training sets that hold invented
     # names, after the squatter has acted twice.
-    from modelcollapse.code.packages.kernel import PackageFamily
-    from modelcollapse.code.packages.writing import name_counts
+    from modelcollapse.families.code.packages.kernel import PackageFamily
+    from modelcollapse.families.code.packages.writing import name_counts
 
     full = chain(filters=filters, squatter=30)
     family = PackageFamily(full, 5)
@@ -200,7 +200,7 @@ def test_the_kernels_rates_equal_those_recomputed_from_writes_and_acceptance(fil
         elif isinstance(curation, RegistryCheck):
             A *= curation.known(full.world.universe)
         else:
-            from modelcollapse.code.packages.defences import review_acceptance
+            from modelcollapse.families.code.packages.defences import review_acceptance
             A *= review_acceptance(curation, full.world.universe, 200)
     published = W * A
     Z = published.sum(axis=1)
@@ -224,8 +224,8 @@ def test_the_kernels_rates_equal_those_recomputed_from_writes_and_acceptance(fil
 def test_the_plain_kernel_measures_what_the_dense_kernel_measures(habit, h):
     # The same training sets (drawn by the plain kernel for six generations) measured by both
     # families: every metric, the names' age included, to float rounding.
-    from modelcollapse.code.packages.kernel import PackageFamily
-    from modelcollapse.code.packages.sparse import PlainPackageFamily
+    from modelcollapse.families.code.packages.kernel import PackageFamily
+    from modelcollapse.families.code.packages.sparse import PlainPackageFamily
 
     full = Chain(PackageNameWorld(n_packages=N_PACKAGES), PackageWriter(h, habit), Replace(),
                  n_samples=300, n_generations=6, metrics=METRICS)
@@ -245,8 +245,8 @@ def test_the_plain_kernel_measures_what_the_dense_kernel_measures(habit, h):
 def test_the_plain_kernel_writes_names_as_the_write_distribution_says(habit):
     # Two million writes of one fitted model against W cell by cell (|z| < 5.5 over about a
     # thousand cells), and nothing written outside W's support; likewise the real draws.
-    from modelcollapse.code.packages.sparse import PlainPackageFamily, Training
-    from modelcollapse.code.packages.writing import name_counts
+    from modelcollapse.families.code.packages.sparse import PlainPackageFamily, Training
+    from modelcollapse.families.code.packages.writing import name_counts
 
     full = Chain(PackageNameWorld(n_packages=N_PACKAGES), PackageWriter(0.3, habit), Replace(),
                  n_samples=300, n_generations=2, metrics=METRICS)
@@ -277,7 +277,7 @@ def test_the_plain_kernel_keeps_the_top_names_too():
 
 
 def test_the_top_units_and_the_floor_under_them_match_a_plain_sort():
-    from modelcollapse.code.packages.sparse import _floor, _top_units
+    from modelcollapse.families.code.packages.sparse import _floor, _top_units
 
     rng = np.random.default_rng(3)
     R = 30

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from modelcollapse.cli.main import app
-from modelcollapse.code.sandbox import Sandbox, SandboxLimits, SandboxUnavailable
-from modelcollapse.code.sandbox.filter import SandboxTests
-from modelcollapse.code.sandbox.seccomp import refusing_program
-from modelcollapse.data import Dataset
+from modelcollapse.core.data import Dataset
+from modelcollapse.families.code.sandbox import Sandbox, SandboxLimits, SandboxUnavailable
+from modelcollapse.families.code.sandbox.filter import SandboxTests
+from modelcollapse.families.code.sandbox.seccomp import refusing_program
 
 
 def needs_bubblewrap():

@@ -1,1 +1,0 @@
-"""Batched kernels: many replicates of a chain as one array program."""

@@ -1,0 +1,1 @@
+"""Shared PyTorch support: device and precision handling, decoding, CUDA graphs, checkpoints."""
