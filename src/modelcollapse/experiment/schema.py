@@ -17,9 +17,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from modelcollapse.core import registry
 from modelcollapse.core.errors import UsageError
 from modelcollapse.core.registry import did_you_mean
-from modelcollapse.policies.training_sets import POLICY_LABELS, parse_policy
+from modelcollapse.policies.training_sets import POLICY_LABELS, read_policy_label
 
 __all__ = [
     "Component",
@@ -71,27 +72,16 @@ def _component(value: Any) -> Any:
 def _policy(value: Any) -> Any:
     """Accept policy labels such as ``"fresh-real(0.1)"`` or ``"retrieval(10)"``.
 
-    The data policies of :mod:`modelcollapse.policies` parse their own labels;
-    any other registered policy takes ``name(value)`` as its first setting.
+    :func:`~modelcollapse.policies.training_sets.read_policy_label` reads
+    them. A data policy given a setting is recorded with all its settings
+    (so its record, and the experiment's hash, are those of the policy built).
     """
     if not isinstance(value, str):
         return value
-    name, _, rest = value.strip().partition("(")
-    name = name.strip()
-    if name in POLICY_LABELS:
-        policy = parse_policy(value)
-        return {"name": policy.name, **asdict(policy)} if rest else {"name": policy.name}
-    from modelcollapse.core.registry import policies
-
-    if name not in policies:
-        raise ValueError(f"unknown policy {name!r}{did_you_mean(name, policies.names())}")
-    if not rest:
-        return {"name": name}
-    if not rest.endswith(")") or not policies.parameters(name):
-        raise ValueError(f"policy {value!r} is malformed; write e.g. 'retrieval(10)', or "
-                         "give its settings as a table")
-    first = next(iter(policies.parameters(name)))
-    return {"name": name, first: _literal(rest[:-1].strip())}
+    name, settings = read_policy_label(value)
+    if settings and name in POLICY_LABELS:
+        return {"name": name, **asdict(registry.policies.build(name, settings))}
+    return {"name": name, **settings}
 
 
 class Experiment(BaseModel):

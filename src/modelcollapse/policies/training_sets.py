@@ -10,11 +10,14 @@ read the recipe, so each policy is written once, for both engines.
 
 from __future__ import annotations
 
+import inspect
+import tomllib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
 
+from modelcollapse.core import registry
 from modelcollapse.core.data import Dataset, Pool
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "Replace",
     "WebScrape",
     "parse_policy",
+    "read_policy_label",
 ]
 
 
@@ -326,44 +330,75 @@ class WebScrape(Policy):
                 f"{'' if self.schedule == 'constant' else f' over {self.horizon}'})")
 
 
-_BY_NAME = {
-    "replace": (Replace, None),
-    "accumulate": (Accumulate, None),
-    "accumulate-subsample": (AccumulateSubsample, "budget"),
-    "fresh-real": (FreshReal, "fraction"),
-    "keep-original": (KeepOriginal, "fraction"),
-    "web-scrape": (WebScrape, None),  # settings only as a table: {name = "web-scrape", …}
-}
+# The data policies whose labels carry all their settings into experiment records.
+POLICY_LABELS = frozenset({"replace", "accumulate", "accumulate-subsample", "fresh-real",
+                           "keep-original", "web-scrape"})
+"""Policies an experiment records with every setting when its label gives one."""
 
 
-POLICY_LABELS = frozenset(_BY_NAME)
-"""Names whose labels :func:`parse_policy` reads, e.g. ``"fresh-real(0.1)"``."""
+def read_policy_label(text: str) -> tuple[str, dict]:
+    """Split a policy label into its name and settings: the one reader of policy labels.
+
+    A label is a registered policy's name (``"replace"``), optionally with
+    its first setting in parentheses (``"fresh-real(0.1)"``,
+    ``"retrieval(10)"``). The value is read as the type the policy declares
+    for that setting: a whole number for counts and budgets, a number for
+    fractions, a TOML literal otherwise.
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The name and ``{setting: value}`` (empty for a bare name).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (with a suggestion), a policy without settings
+        given one, or a value of the wrong kind.
+    """
+    policies = registry.policies
+    name, _, rest = text.strip().partition("(")
+    name = name.strip()
+    if name not in policies:
+        raise ValueError(f"unknown policy {name!r}{registry.did_you_mean(name, policies.names())}"
+                         f"; known policies: {', '.join(policies.names())}")
+    if not rest:
+        return name, {}
+    parameters = policies.parameters(name)
+    if not rest.endswith(")") or not parameters:
+        raise ValueError(f"policy {text!r} is malformed; write e.g. 'fresh-real(0.1)', or give "
+                         "its settings as a table")
+    first, parameter = next(iter(parameters.items()))
+    return name, {first: _setting_value(rest[:-1].strip(), parameter, text)}
+
+
+def _setting_value(value: str, parameter: inspect.Parameter, text: str):
+    """``value`` read as the type ``parameter`` declares (as a TOML literal if it declares none)."""
+    declared = parameter.annotation if isinstance(parameter.annotation, str) \
+        else getattr(parameter.annotation, "__name__", "")
+    kind = {"int": int, "float": float}.get(declared.split("|")[0].strip())
+    if kind is None:
+        try:
+            return tomllib.loads(f"value = {value}")["value"]
+        except tomllib.TOMLDecodeError:
+            return value
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"policy {text!r}: {parameter.name} must be a "
+                         f"{'whole number' if kind is int else 'number'}, got {value!r}") from None
 
 
 def parse_policy(text: str) -> Policy:
     """Build a policy from its label, e.g. ``"replace"`` or ``"fresh-real(0.1)"``.
 
-    Policies with several settings (web-scrape) take their defaults here; give
-    their settings as a table in experiment files.
+    Policies with several settings (web-scrape) take their defaults for the
+    rest; give their settings as a table in experiment files.
 
     Raises
     ------
     ValueError
         For an unknown name or a malformed argument, with the accepted forms.
     """
-    name, _, rest = text.strip().partition("(")
-    name = name.strip()
-    if name not in _BY_NAME:
-        known = ", ".join(_BY_NAME)
-        raise ValueError(f"unknown policy {text!r}; choose one of: {known}")
-    cls, argument = _BY_NAME[name]
-    if not rest:
-        return cls()
-    if argument is None or not rest.endswith(")"):
-        raise ValueError(f"policy {text!r} is malformed; write e.g. 'fresh-real(0.1)'")
-    value = rest[:-1].strip()
-    try:
-        parsed = int(value) if argument == "budget" else float(value)
-    except ValueError:
-        raise ValueError(f"policy {text!r}: {argument} must be a number, got {value!r}") from None
-    return cls(**{argument: parsed})
+    name, settings = read_policy_label(text)
+    return registry.policies.build(name, settings)
