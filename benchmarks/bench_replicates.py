@@ -5,7 +5,7 @@ One generation of R replicate chains of the shipped transformer
 characters, batch 32): each replicate trains on its own 2,000 blocks and writes
 2,000 new ones. *One by one* is ``TransformerLM.fit`` and ``sample`` per
 replicate, as a chain runs them; *together* is ``fit_together`` and
-``write_together`` (``models/replicated.py``), the same streams, weights equal
+``write_together`` (``families/language/replicated.py``), the same streams, weights equal
 to one-by-one up to float rounding. Interleaved, medians of the repeats.
 Targets: >= 5x on a GPU at R = 8, not slower (>= 1x) on the CPU. On the CPU
 ``fit_together`` trains in turn by default (stacking measured slower there);
