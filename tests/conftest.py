@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from modelcollapse.core.registry import models
 from modelcollapse.experiment.backends import SerialBackend
 from modelcollapse.experiment.runner import run_experiment
 from modelcollapse.experiment.schema import parse_experiment
@@ -43,3 +44,10 @@ def small_run(tmp_path_factory):
         "sweep": {"policy": ["replace", "accumulate"]}})
     run_experiment(experiment, out, backend=SerialBackend(), quiet=True)
     return out / "report-check"
+
+
+@pytest.fixture(scope="session")
+def examples(tmp_path_factory):
+    """Each registered model's example settings, built once (the hf one builds a checkpoint)."""
+    folder = tmp_path_factory.mktemp("examples")
+    return {name: models.example(name, folder) for name in models.names()}

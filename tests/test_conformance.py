@@ -32,13 +32,6 @@ POLICIES = ["replace", "accumulate", "accumulate-subsample(40)", "fresh-real(0.2
              "horizon": 3}]
 
 
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory):
-    """Each model's registered example, built once (the hf one builds a checkpoint)."""
-    folder = tmp_path_factory.mktemp("examples")
-    return {name: models.example(name, folder) for name in MODELS}
-
-
 def chain_of(name: str, example: dict, policy="replace", generations: int = 2):
     """The chain of ``name``'s example under ``policy``."""
     assert example is not None, (f"model {name!r} registers no example: pass "

@@ -5,7 +5,7 @@ fail (numpy reads host memory only); on the CPU they work, so a CPU test suite
 never notices them. Two checks catch them without a GPU:
 
 - a static one: no ``.numpy()`` call in the package or the benchmarks outside
-  ``models/torch_runtime.py``;
+  ``neural/runtime.py``;
 - a dynamic one: every torch family runs end to end (fit, score, write,
   encode, the language-model metrics, replicates together) while
   ``Tensor.numpy`` is allowed only inside ``to_numpy`` and ``Tensor.__array__``
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_no_numpy_call_on_a_tensor_outside_to_numpy():
-    allowed = ROOT / "src" / "modelcollapse" / "models" / "torch_runtime.py"
+    allowed = ROOT / "src" / "modelcollapse" / "neural" / "runtime.py"
     found = []
     for folder in (ROOT / "src", ROOT / "benchmarks"):
         for path in folder.rglob("*.py"):
@@ -38,7 +38,7 @@ def test_no_numpy_call_on_a_tensor_outside_to_numpy():
             for number, line in enumerate(path.read_text().splitlines(), start=1):
                 if re.search(r"\.numpy\(\)", line):
                     found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
-    assert not found, "use torch_runtime.to_numpy instead:\n" + "\n".join(found)
+    assert not found, "use neural.runtime.to_numpy instead:\n" + "\n".join(found)
 
 
 class CrossedToNumpy(AssertionError):

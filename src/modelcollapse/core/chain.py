@@ -110,6 +110,8 @@ class Chain:
                 model, world = type(self.model).__name__, type(self.world).__name__
                 raise ValueError(f"metric {metric.name!r} cannot measure a {model} against a "
                                  f"{world}: choose metrics of this family")
+        if hasattr(self.model, "check_chain"):  # combinations its family cannot run
+            self.model.check_chain(self)
         budget = getattr(self.policy, "budget", None)
         if budget is not None and budget < n_parameters:
             raise ValueError(

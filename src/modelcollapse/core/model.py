@@ -21,6 +21,9 @@ Capabilities a model may declare, with their defaults:
     It writes after inputs the world draws (False: from scratch).
 ``needs_lineage = False``
     Its ``fit`` takes ``generation`` and ``first`` (generation 1's model).
+``check_chain(chain)``
+    Raises a ValueError naming the fix for a chain its family cannot run
+    (a filter it has no use for, say); the chain calls it when it is built.
 ``batched_kernel = None``
     The module (dotted path) of its family's batched kernel, which runs many
     replicates as one array program where its ``supports(chain)`` says so.

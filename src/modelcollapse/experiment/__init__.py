@@ -1,4 +1,8 @@
-"""Experiments as files: schema, registry, sweeps, runs, stores and backends."""
+"""Experiments as files: schema, sweeps, runs, stores and backends.
+
+``Registry`` is re-exported from :mod:`modelcollapse.core.registry`, where the
+families register their components.
+"""
 
 from modelcollapse.core.registry import Registry
 from modelcollapse.experiment.runner import load, query, run_experiment, run_status

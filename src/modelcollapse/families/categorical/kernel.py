@@ -1,4 +1,4 @@
-"""Categorical refit chains, all replicates at once (policies from :mod:`.engine`).
+"""Categorical refit chains, all replicates at once (the engine: core/batched.py).
 
 A fitted law is kept on its support only. Counting gives probability zero to
 every category its training set missed, and under replace such a category
@@ -222,5 +222,5 @@ class CategoricalFamily(BatchedFamily):
 
 
 def run_block(chain, tree: SeedTree, first_replicate: int, n_replicates: int) -> pd.DataFrame:
-    """Run a block of replicates of a categorical chain (see :func:`.engine.run_family`)."""
+    """Run a block of replicates of a categorical chain (``core.batched.run_family``)."""
     return run_family(CategoricalFamily, chain, tree, first_replicate, n_replicates)

@@ -3,7 +3,7 @@
 Items are the raw draws y and whether each is real, both shape (n, R); the
 statistics are the sums of each item's statistic (y, or y² for a Gaussian
 variance) and the counts, real and model-written apart (for the weighted mix),
-so every policy of :mod:`.engine` applies.
+so every policy of :mod:`modelcollapse.core.batched` applies.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Gaussian refit chains, all replicates at once (policies from :mod:`.engine`).
+"""Gaussian refit chains, all replicates at once (the engine: core/batched.py).
 
 Statistics are (count, mean, scatter matrix) merged with Chan's pairwise
 update rather than raw power sums: under collapse the variance falls by many
@@ -140,5 +140,5 @@ class GaussianFamily(BatchedFamily):
 
 
 def run_block(chain, tree: SeedTree, first_replicate: int, n_replicates: int) -> pd.DataFrame:
-    """Run a block of replicates of a Gaussian chain (see :func:`.engine.run_family`)."""
+    """Run a block of replicates of a Gaussian chain (``core.batched.run_family``)."""
     return run_family(GaussianFamily, chain, tree, first_replicate, n_replicates)

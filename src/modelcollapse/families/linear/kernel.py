@@ -1,7 +1,8 @@
 """Linear regression chains (fresh or fixed design, optional ridge), all replicates at once.
 
 Statistics are the normal equations (XᵀX, Xᵀy); synthetic labels Xw + σε enter
-as (XᵀX, XᵀX·w + σXᵀε) without being formed. Policies come from :mod:`.engine`.
+as (XᵀX, XᵀX·w + σXᵀε) without being formed. Policies come from the engine,
+:mod:`modelcollapse.core.batched`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ unit-interval variable u the normal matrix is the Hankel matrix of power sums
 Σuᵏ, and a small Cholesky factorisation is written out over the replicate
 axis (numpy's stacked LAPACK calls cost microseconds per tiny matrix).
 Accumulating all data is then a running sum of those statistics, exactly the
-fit on the concatenated data. The policies come from :mod:`.engine`.
+fit on the concatenated data. The policies come from :mod:`modelcollapse.core.batched`.
 
 Random numbers come from the seed tree's block streams, so a block's results
 are reproducible, and agree in distribution (not digit for digit) with the
@@ -162,5 +162,5 @@ class PolynomialFamily(BatchedFamily):
 
 
 def run_block(chain, tree: SeedTree, first_replicate: int, n_replicates: int) -> pd.DataFrame:
-    """Run a block of replicates of a polynomial chain (see :func:`.engine.run_family`)."""
+    """Run a block of replicates of a polynomial chain (``core.batched.run_family``)."""
     return run_family(PolynomialFamily, chain, tree, first_replicate, n_replicates)

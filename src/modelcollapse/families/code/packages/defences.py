@@ -25,7 +25,7 @@ from modelcollapse.core.data import Dataset
 from modelcollapse.families.code.packages.lowbackground import check_cutoff, release_months
 from modelcollapse.filters.curation import Filter, HumanReview
 
-__all__ = ["RegistryCheck", "acceptance", "review_acceptance"]
+__all__ = ["RegistryCheck", "acceptance", "check_defence", "review_acceptance"]
 
 REGISTRIES = ("live", "low-background")
 
@@ -94,9 +94,15 @@ def acceptance(curation, universe, n_writes: int) -> np.ndarray:
     ValueError
         For a filter that is not a defence of this family.
     """
+    check_defence(curation)
     if isinstance(curation, RegistryCheck):
         return curation.known(universe).astype(float)
-    if isinstance(curation, HumanReview):
-        return review_acceptance(curation, universe, n_writes)
-    raise ValueError(f"the package-name family's defences are registry-check and "
-                     f"human-review, not {curation.name!r}")
+    return review_acceptance(curation, universe, n_writes)
+
+
+def check_defence(curation) -> None:
+    """Raise a ValueError naming the fix unless ``curation`` is a defence of this family."""
+    if not isinstance(curation, RegistryCheck | HumanReview):
+        raise ValueError(f"the package-name family's defences are registry-check and "
+                         f"human-review, not {curation.name!r}: remove that filter or use one "
+                         "of them")

@@ -187,7 +187,7 @@ class PackageFamily(BatchedFamily):
 
 def run_block(chain, tree: SeedTree, first_replicate: int, n_replicates: int,
               artifacts=None) -> pd.DataFrame:
-    """Run a block of replicates of a package-name chain (see :func:`.engine.run_family`).
+    """Run a block of replicates of a package-name chain (``core.batched.run_family``).
 
     A chain with no squatter and no defence runs on
     :class:`~.sparse.PlainPackageFamily`, whose cost follows the names written;

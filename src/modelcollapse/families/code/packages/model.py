@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from modelcollapse.core.data import Dataset
+from modelcollapse.families.code.packages.defences import check_defence
 from modelcollapse.families.code.packages.writing import Generation, WritingModel, draw_names
 
 __all__ = ["PackageWriter"]
@@ -50,6 +51,11 @@ class PackageWriter:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {value}")
+
+    def check_chain(self, chain) -> None:
+        """Refuse filters that are not this family's defences (registry-check, human-review)."""
+        for curation in chain.filters:
+            check_defence(curation)
 
     def for_world(self, world) -> PackageWriter:
         """A copy of this model over ``world``'s names (the chain calls it once)."""
