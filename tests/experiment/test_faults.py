@@ -1,5 +1,6 @@
 """Damaged files, lost records and a second run: no wrong rows, and `run` repairs."""
 
+import importlib.util
 import json
 import os
 import signal
@@ -185,18 +186,23 @@ def _session_members(session):
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
-def test_sigkill_of_a_pool_run_leaves_no_process_behind(tmp_path):
+@pytest.mark.parametrize("backend", [
+    ["--workers", "2"],
+    pytest.param(["--dask-local", "2"], marks=pytest.mark.skipif(
+        importlib.util.find_spec("distributed") is None, reason="needs the [dask] extra")),
+], ids=["pool", "dask-local"])
+def test_sigkill_of_a_parallel_run_leaves_no_process_behind(tmp_path, backend):
     experiment = tmp_path / "long.toml"
     experiment.write_text('name = "long"\ngenerations = 200\nreplicates = 40000\nblock = 1000\n'
                           'metrics = ["mse_to_truth"]\n')
     driver = subprocess.Popen([sys.executable, "-m", "modelcollapse", "run", str(experiment),
-                               "--workers", "2", "--quiet", "--out", str(tmp_path)],
+                               *backend, "--quiet", "--out", str(tmp_path)],
                               start_new_session=True, stderr=subprocess.DEVNULL)
     units = tmp_path / "long" / "units"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(units.glob("*.json")):
         time.sleep(0.05)
-    # The driver, its resource tracker, the fork server and two workers.
+    # The driver, its resource tracker, the fork server and two workers (both backends).
     assert len(_session_members(driver.pid)) >= 5
     os.kill(driver.pid, signal.SIGKILL)  # not reaped yet: a zombie driver must count as gone
     deadline = time.monotonic() + 20
