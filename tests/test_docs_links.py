@@ -29,7 +29,7 @@ def test_the_citing_files_are_found():
     names = {_relative(path) for path in CITING}
     assert {"README.md", "src/modelcollapse/families/gaussian/theory.py",
             "docs/foundations.md",
-            "docs/design.md", "tests/test_theory.py"} <= names
+            "docs/design.md", "tests/families/regression/test_theory.py"} <= names
 
 
 def test_nothing_cites_notes_outside_the_repository():

@@ -28,7 +28,7 @@ def to_numpy(tensor: torch.Tensor) -> np.ndarray:
     numpy reads only host memory, so a tensor on a GPU must be copied to the
     CPU first; going through here (and never through ``np.asarray(tensor)`` or
     ``array[...] = tensor``, which work on the CPU and fail on CUDA) keeps the
-    families right on every device. ``tests/models/test_device_crossings.py``
+    families right on every device. ``tests/neural/test_device_crossings.py``
     holds every torch family to this on the CPU, where the mistake would
     otherwise pass unnoticed.
     """

@@ -21,7 +21,7 @@ from modelcollapse.families.language.world import text_world  # noqa: E402
 from modelcollapse.neural.runtime import DivergedError  # noqa: E402
 from modelcollapse.text.corpora import load_corpus  # noqa: E402
 
-EXPERIMENT = Path(__file__).parents[2] / "experiments" / "hf-tiny.toml"
+EXPERIMENT = Path(__file__).parents[3] / "experiments" / "hf-tiny.toml"
 FAST = dict(learning_rate=3e-3, batch_size=32, threads=1)
 
 

@@ -12,7 +12,7 @@ from modelcollapse.experiment.backends import SerialBackend
 from modelcollapse.report import write_report
 from modelcollapse.report.artifacts import marked_html
 
-EXPERIMENTS = Path(__file__).parents[2] / "experiments"
+EXPERIMENTS = Path(__file__).parents[3] / "experiments"
 TINY = ["generations=2", "replicates=2", "samples=60", "world.max_units=200",
         "world.block_size=96", "model.temperature=1.0",
         "metrics=[{name = 'code', n_items = 20}, 'held_out_perplexity']"]
