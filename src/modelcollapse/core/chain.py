@@ -97,12 +97,6 @@ class Chain:
             raise ValueError(f"n_samples must be an integer >= 1, got {self.n_samples}")
         if int(self.n_generations) != self.n_generations or self.n_generations < 0:
             raise ValueError(f"n_generations must be an integer >= 0, got {self.n_generations}")
-        n_parameters = getattr(self.model, "degree", -1) + 1
-        if n_parameters > self.n_samples:
-            raise ValueError(
-                f"degree {self.model.degree} needs at least {n_parameters} samples per "
-                f"generation, got {self.n_samples}: lower the degree or raise the samples"
-            )
         if self.metrics is None:
             self.metrics = self._default_metrics()
         for metric in self.metrics:
@@ -112,12 +106,6 @@ class Chain:
                                  f"{world}: choose metrics of this family")
         if hasattr(self.model, "check_chain"):  # combinations its family cannot run
             self.model.check_chain(self)
-        budget = getattr(self.policy, "budget", None)
-        if budget is not None and budget < n_parameters:
-            raise ValueError(
-                f"a training budget of {budget} cannot fit {n_parameters} coefficients: "
-                f"raise the budget to at least {n_parameters}"
-            )
         if hasattr(self.policy, "check"):
             self.policy.check(self)
 

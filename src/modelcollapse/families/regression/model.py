@@ -103,6 +103,17 @@ class PolynomialRegression(Model):
         if self.noise is not None and (not np.isfinite(self.noise) or self.noise < 0):
             raise ValueError(f"noise must be a finite number >= 0, got {self.noise}")
 
+    def check_chain(self, chain) -> None:
+        """Refuse a chain whose training sets are too small to determine the coefficients."""
+        p = self.degree + 1
+        if p > chain.n_samples:
+            raise ValueError(f"degree {self.degree} needs at least {p} samples per generation, "
+                             f"got {chain.n_samples}: lower the degree or raise the samples")
+        budget = getattr(chain.policy, "budget", None)
+        if budget is not None and budget < p:
+            raise ValueError(f"a training budget of {budget} cannot fit {p} coefficients: "
+                             f"raise the budget to at least {p}")
+
     def fit(self, data: Dataset, *, rng: np.random.Generator | None = None) -> PolynomialRegression:
         """Fit by least squares. ``rng`` is unused: the fit is deterministic.
 
