@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from modelcollapse import Chain
 from modelcollapse.cli.main import app
 from modelcollapse.core.artifacts import ArtifactLog
+from modelcollapse.families.code.packages import compiled
 from modelcollapse.families.code.packages.defences import RegistryCheck
 from modelcollapse.families.code.packages.metrics import PACKAGE_METRICS, PackageNameMetric
 from modelcollapse.families.code.packages.mistakes import EDITS, candidate_mistakes
@@ -27,6 +28,9 @@ from modelcollapse.policies.training_sets import (
 
 METRICS = tuple(PackageNameMetric(name) for name in PACKAGE_METRICS)
 N_PACKAGES = 150
+PASSES = [pytest.param(True, id="numba", marks=pytest.mark.skipif(
+    not compiled.available(), reason="numba is not installed (the [fast] extra)")),
+    pytest.param(False, id="numpy")]
 
 
 def chain(policy=None, filters=(), squatter=0, generations=6, samples=200, h=0.217):
@@ -220,8 +224,9 @@ def test_the_kernels_rates_equal_those_recomputed_from_writes_and_acceptance(fil
 
 
 
+@pytest.mark.parametrize("use_numba", PASSES)
 @pytest.mark.parametrize("habit, h", [(0.43, 0.217), (0.05, 0.6), (1.0, 0.217)])
-def test_the_plain_kernel_measures_what_the_dense_kernel_measures(habit, h):
+def test_the_plain_kernel_measures_what_the_dense_kernel_measures(habit, h, use_numba):
     # The same training sets (drawn by the plain kernel for six generations) measured by both
     # families: every metric, the names' age included, to float rounding.
     from modelcollapse.families.code.packages.kernel import PackageFamily
@@ -230,6 +235,7 @@ def test_the_plain_kernel_measures_what_the_dense_kernel_measures(habit, h):
     full = Chain(PackageNameWorld(n_packages=N_PACKAGES), PackageWriter(h, habit), Replace(),
                  n_samples=300, n_generations=6, metrics=METRICS)
     plain, dense = PlainPackageFamily(full, 40), PackageFamily(full, 40)
+    plain.compiled = use_numba
     rng = np.random.default_rng(0)
     (items,) = plain.real(300, rng)
     ours, theirs = np.empty((40, len(METRICS))), np.empty((40, len(METRICS)))
@@ -241,8 +247,9 @@ def test_the_plain_kernel_measures_what_the_dense_kernel_measures(habit, h):
         (items,) = plain.synthetic(state, 300, None, rng)
 
 
+@pytest.mark.parametrize("use_numba", PASSES)
 @pytest.mark.parametrize("habit", [0.43, 0.0, 1.0])
-def test_the_plain_kernel_writes_names_as_the_write_distribution_says(habit):
+def test_the_plain_kernel_writes_names_as_the_write_distribution_says(habit, use_numba):
     # Two million writes of one fitted model against W cell by cell (|z| < 5.5 over about a
     # thousand cells), and nothing written outside W's support; likewise the real draws.
     from modelcollapse.families.code.packages.sparse import PlainPackageFamily, Training
@@ -251,6 +258,7 @@ def test_the_plain_kernel_writes_names_as_the_write_distribution_says(habit):
     full = Chain(PackageNameWorld(n_packages=N_PACKAGES), PackageWriter(0.3, habit), Replace(),
                  n_samples=300, n_generations=2, metrics=METRICS)
     family = PlainPackageFamily(full, 1)
+    family.compiled = use_numba
     order, V = family.order, len(full.world.universe)
     training = np.random.default_rng(1).integers(0, V, size=(1, 300))
     state = Training(np.sort(order.internal[training].astype(order.dtype), axis=1))

@@ -30,9 +30,12 @@ with the dense ones to float rounding (tested, names' age included). About
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from modelcollapse.core.batched import BatchedFamily
+from modelcollapse.families.code.packages import compiled
 from modelcollapse.families.code.packages.metrics import top_names
 from modelcollapse.families.code.packages.writing import name_counts
 
@@ -108,25 +111,25 @@ class PackageOrder:
         self.kappa_other = (1.0 - habit) / np.maximum(self.n_mistakes - 1, 1)
         self.kappa_best = np.maximum(self.kappa_habitual, self.kappa_other)
 
-    def slip(self, names: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """The mistake written when a write of each internal name slips."""
+    def slip(self, names: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The mistake written when a write of each internal name slips, given a uniform each."""
         index = names.astype(np.intp)
         # y < 0 (chance `habit`) writes the habitual mistake, offset 1; 0 <= y < k - 1 one
         # of the other k - 1, offsets 2 … k, evenly. A package with one mistake has
         # spread 0 and writes it; one with none writes itself (offset 0). The clip also
         # guards the rounding of u just below 1.
-        y = (rng.random(len(index)) - self.habit) * self.spread[index]
+        y = (u - self.habit) * self.spread[index]
         offset = np.clip(np.floor(y).astype(np.int64) + 2, 1, self.slip_choices[index])
         return (self.slip_base[index] + offset).astype(self.dtype)
 
 
 class Training:
-    """R fitted models: their sorted training sets and the distinct names in them.
+    """R fitted models: their training sets, and (when asked) the distinct names in them.
 
     Attributes
     ----------
     items : ndarray of shape (R, m)
-        Each replicate's training names (internal), sorted; ``-1`` for none.
+        Each replicate's training names (internal), in the order drawn; ``-1`` for none.
     size : int
         m, names per training set (every live replicate holds m).
     alive : ndarray of bool of shape (R,)
@@ -135,23 +138,35 @@ class Training:
     first : ndarray of int of shape (R + 1,)
         Replicate r's distinct names are ``names[first[r]:first[r + 1]]``.
     at, end : ndarrays of int of shape (D,)
-        Where each distinct name's copies start and stop in ``items.ravel()``.
+        Where each distinct name's copies start and stop in ``np.sort(items).ravel()``.
+
+    The last four are found on first use (the numpy passes read them; the
+    compiled pass never needs them).
     """
 
     def __init__(self, items: np.ndarray):
+        self.items, self.size = items, items.shape[1]
+        self.alive = (items >= 0).any(axis=1)
+
+    @functools.cached_property
+    def _runs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        items = np.sort(self.items, axis=1, kind="stable")   # a radix sort for int16 names
         R, m = items.shape
-        self.items, self.size = items, m
         start = np.ones((R, m), dtype=bool)
         start[:, 1:] = items[:, 1:] != items[:, :-1]
-        if items[:, 0].min(initial=0) < 0:       # forgotten replicates hold only -1
+        if items[:, 0].min(initial=0) < 0:
             start &= items >= 0
-        self.at = np.flatnonzero(start)
-        self.first = np.searchsorted(self.at, np.arange(R + 1) * m)
-        self.alive = np.diff(self.first) > 0
-        self.names = items.ravel()[self.at]
-        self.end = np.empty_like(self.at)           # where each name's run of copies ends
-        self.end[:-1] = self.at[1:]
-        self.end[self.first[1:][self.alive] - 1] = (np.flatnonzero(self.alive) + 1) * m
+        at = np.flatnonzero(start)
+        first = np.searchsorted(at, np.arange(R + 1) * m)
+        end = np.empty_like(at)                  # where each name's run of copies ends
+        end[:-1] = at[1:]
+        end[first[1:][self.alive] - 1] = (np.flatnonzero(self.alive) + 1) * m
+        return at, first, items.ravel()[at], end
+
+    at = property(lambda self: self._runs[0])
+    first = property(lambda self: self._runs[1])
+    names = property(lambda self: self._runs[2])
+    end = property(lambda self: self._runs[3])
 
 
 class PlainPackageFamily(BatchedFamily):
@@ -174,9 +189,12 @@ class PlainPackageFamily(BatchedFamily):
             chain.n_generations)) if "invented_name_age" in self.names else None)
         self.generation = 0
         self.artifacts = artifacts
+        self.compiled = compiled.available()     # same values either way, faster with numba
 
     def real(self, n, rng):
         support, keep, alias = self.real_names
+        if self.compiled:
+            return (compiled.draw(self.real_names, rng.random((self.R, n)), self.order.dtype).T,)
         u = rng.random((self.R, n)) * len(support)
         slot = np.minimum(u.astype(np.int64), len(support) - 1)   # should u round up to K
         names = np.where(u - slot < keep[slot], support[slot], alias[slot])
@@ -187,12 +205,16 @@ class PlainPackageFamily(BatchedFamily):
         order = self.order
         # Each write copies a uniform training item; Bin(n, h) of them slip, the first ones.
         pick = sample.integers(0, m, size=(R, n), dtype=np.int16 if m <= 2 ** 15 else np.int64)
-        written = state.items.ravel()[(pick + (np.arange(R) * m)[:, np.newaxis]).ravel()]
         slips = sample.binomial(n, order.h, size=R)
+        if self.compiled:
+            written = compiled.write(order, state.items, state.alive, pick, slips,
+                                     sample.random(int(slips.sum())))
+            return (written.T,)
+        written = state.items.ravel()[(pick + (np.arange(R) * m)[:, np.newaxis]).ravel()]
         row_start = np.repeat(np.arange(R) * n, slips)
         first_slip = np.repeat(np.cumsum(slips) - slips, slips)
         at = row_start + np.arange(len(row_start)) - first_slip
-        written[at] = order.slip(written[at], sample)
+        written[at] = order.slip(written[at], sample.random(len(at)))
         written = written.reshape(R, n)
         written[~state.alive] = -1
         return (written.T,)
@@ -205,19 +227,23 @@ class PlainPackageFamily(BatchedFamily):
         return (np.concatenate([a[0].T, b[0].T], axis=1).T,)
 
     def fit(self, stats):
-        items = np.sort(stats[0].T, axis=1, kind="stable")   # a radix sort for int16 names
+        # Kept in the order drawn: each write copies a uniform training item, so the
+        # order carries nothing, and the compiled pass counts names without sorting them.
+        items = np.ascontiguousarray(stats[0].T)
         self.generation += 1
         state = Training(items)
         return state, ~state.alive
 
     def forget(self, state, dead):
         if (dead & state.alive).any():
-            state.items[dead] = -1
-            return Training(state.items)
+            items = state.items.copy()          # it may share memory with the policy's items
+            items[dead] = -1
+            return Training(items)
         return state
 
     def measure(self, state, out):
-        values = plain_metrics(self.names, self.order, state, self.first_seen, self.generation)
+        values = plain_metrics(self.names, self.order, state, self.first_seen, self.generation,
+                               self.compiled)
         for column, name in enumerate(self.chain.metric_names()):
             out[:, column] = values[name]
         if self.artifacts is not None:
@@ -257,9 +283,15 @@ def _top_units(groups, R: int, k: int) -> np.ndarray:
         held = np.take_along_axis(held, best, axis=1)
     rank = np.argsort(-grid, axis=1, kind="stable")
     grid = np.take_along_axis(grid, rank, axis=1)
-    held = np.take_along_axis(held, rank, axis=1)
-    before = np.cumsum(held, axis=1) - held
-    return (grid * np.clip(k - before, 0, held)).sum(axis=1)
+    taken = np.cumsum(np.take_along_axis(held, rank, axis=1), axis=1)
+    # The k largest units added one by one, largest first: the same sum whatever the
+    # order of tied values (and what the compiled pass adds).
+    total, width = np.zeros(R), grid.shape[1]
+    for unit in range(k):
+        column = np.count_nonzero(taken <= unit, axis=1)     # the column holding this unit
+        there = np.take_along_axis(grid, np.minimum(column, width - 1)[:, np.newaxis], axis=1)
+        total += np.where(column < width, there[:, 0], 0.0)
+    return total
 
 
 def _floor(counts: np.ndarray, replicate: np.ndarray, R: int, k: int) -> np.ndarray:
@@ -328,6 +360,9 @@ class _Summary:
         if not floor.all():      # e.g. generation 1, before any invented name is trained on
             floor = np.maximum(floor, h * order.habit / m * _floor(
                 by_package[slipping], self.run_replicate[slipping], self.R, _TOP))
+        # The units below multiply in another order, so a unit equal to the floor can round
+        # below it; a floor a hair lower only ranks a few more candidates.
+        floor *= 1.0 - 1e-9
         package_of_held = np.repeat(by_package, self.run_stop - self.run_start)[self.held]
         trained = ((1.0 - h) * self.count + h * package_of_held * order.kappa[self.name]) / m
         kept = trained >= floor[self.owner]
@@ -363,28 +398,35 @@ class _Summary:
 
 
 def plain_metrics(wanted, order: PackageOrder, state: Training, first_seen: np.ndarray | None,
-                  generation: int) -> dict[str, np.ndarray]:
+                  generation: int, use_compiled: bool = False) -> dict[str, np.ndarray]:
     """The package-name metrics ``wanted`` of R models with no squatter or defence, each (R,).
 
     The same values as :func:`.metrics.package_metrics` on the dense write
     distribution (to float rounding: the sums run over distinct names), read
     off the distinct training names. ``first_seen`` (R, V), the generation
     each internal name first entered a training set, is updated in place
-    when the names' age is measured.
+    when the names' age is measured. ``use_compiled`` reads them in
+    :func:`.compiled.measure` instead (numba must be installed): the same values.
     """
-    held = _Summary(order, state)
-    zeros = np.zeros(held.R)
-    everything = {
-        "invented_name_rate": lambda: held.invented_mass,
-        "model_invented_rate": lambda: held.invented_mass,
-        "squatted_install_rate": lambda: zeros,
-        "squatted_names": lambda: zeros,
-        "invented_names_known": lambda: held.known,
-        "squattable_names": lambda: _sums(order.squattable[held.name], held.held_first),
-        "invented_top10_share": held.top_share,
-        "invented_name_age": lambda: held.age(first_seen, generation),
-        "real_names_rejected": lambda: zeros,
-        "real_packages_known": lambda: np.diff(state.first) - held.known,
-    }
+    zeros = np.zeros(len(state.alive))
+    if use_compiled:
+        table = compiled.measure(order, state.items,
+                                 first_seen if "invented_name_age" in wanted else None, generation)
+        measured = {name: table[:, column] for column, name in enumerate(compiled.MEASURED)}
+        everything = {name: (lambda v=v: v) for name, v in measured.items()}
+        everything["model_invented_rate"] = everything["invented_name_rate"]
+    else:
+        held = _Summary(order, state)
+        everything = {
+            "invented_name_rate": lambda: held.invented_mass,
+            "model_invented_rate": lambda: held.invented_mass,
+            "invented_names_known": lambda: held.known,
+            "squattable_names": lambda: _sums(order.squattable[held.name], held.held_first),
+            "invented_top10_share": held.top_share,
+            "invented_name_age": lambda: held.age(first_seen, generation),
+            "real_packages_known": lambda: np.diff(state.first) - held.known,
+        }
+    for name in ("squatted_install_rate", "squatted_names", "real_names_rejected"):
+        everything[name] = lambda: zeros
     return {metric: np.where(state.alive, np.asarray(everything[metric](), dtype=float), np.nan)
             for metric in wanted}
