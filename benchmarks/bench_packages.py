@@ -3,8 +3,9 @@
 The same package-name chain (the shipped world: 1,000 real packages and
 their mistakes, 1,000 writes a generation, every package-name metric, replace)
 runs two ways in one process, interleaved: ``Chain.run`` with the batched
-kernel at 1,000 replicates, and with ``engine="loop"`` (one replicate at a
-time through the generic fit–write loop) on fewer replicates; both are
+kernel at 1,000 replicates (its compiled passes where numba is installed,
+``--numpy`` for its numpy passes), and with ``engine="loop"`` (one replicate
+at a time through the generic fit–write loop) on fewer replicates; both are
 reported as chain-generations per second. Then the sandbox: seconds per item
 for a fresh bubblewrap sandbox running a small function, against starting a
 bare ``python -I`` on the same item (what the sandbox adds).
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 from modelcollapse import Chain, Replace
+from modelcollapse.families.code.packages import compiled
 from modelcollapse.families.code.packages.metrics import PACKAGE_METRICS, PackageNameMetric
 from modelcollapse.families.code.packages.model import PackageWriter
 from modelcollapse.families.code.packages.world import PackageNameWorld
@@ -53,15 +55,20 @@ def bare_python_seconds() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat")
+    parser.add_argument("--numpy", action="store_true",
+                        help="the kernel's numpy passes even where numba is installed")
     args = parser.parse_args()
+    if args.numpy:
+        compiled.available = lambda: False
     repeats = 1 if args.quick else 3
     G = 3 if args.quick else 10
     batched_R, loop_R = (200, 5) if args.quick else (1000, 20)
     chain = Chain(PackageNameWorld(), PackageWriter(), Replace(), n_samples=1000,
                   n_generations=G, metrics=tuple(PackageNameMetric(n) for n in PACKAGE_METRICS))
     chain.run(2, seed=0)      # build the universe of names once, outside the timings
-    print(f"package-name kernel vs loop; {os.cpu_count()} cores; G={G}; batched R={batched_R:,}, "
-          f"loop R={loop_R}; medians of {repeats} repeats")
+    passes = "compiled (numba)" if compiled.available() else "numpy"
+    print(f"package-name kernel ({passes} passes) vs loop; {os.cpu_count()} cores; G={G}; "
+          f"batched R={batched_R:,}, loop R={loop_R}; medians of {repeats} repeats")
     batched, loop = [], []
     for _ in range(repeats):
         batched.append(rate(chain, batched_R, "batched"))

@@ -18,6 +18,7 @@ first), so a seed gives the same results, bit for bit, with or without numba
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 
@@ -30,10 +31,23 @@ MEASURED = ("invented_name_rate", "invented_names_known", "squattable_names",
 
 @functools.cache
 def available() -> bool:
-    """Whether numba imports here (then the kernel uses the compiled passes)."""
+    """Whether the compiled passes can run here (numba installed and able to cache them).
+
+    Without numba the kernel runs its numpy passes: the same results, slower.
+    Numba refuses to cache compiled code when neither this package's folder
+    nor the user's cache directory is writable; then a warning says so, and
+    the numpy passes run.
+    """
     try:
         import numba  # noqa: F401
     except ImportError:
+        return False
+    try:
+        _passes()
+    except RuntimeError as error:        # numba: "cannot cache function ...: no locator"
+        warnings.warn(f"the package-name kernel runs its numpy passes (same results, slower): "
+                      f"{error}; set NUMBA_CACHE_DIR to a writable folder to compile them",
+                      RuntimeWarning, stacklevel=2)
         return False
     return True
 

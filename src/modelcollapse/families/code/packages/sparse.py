@@ -9,8 +9,13 @@ written unchanged). So the kernel draws the writes that way — one uniform
 training item per write, the number of slips of each replicate binomial
 (writes are exchangeable, so which ones slip carries nothing), then each
 slip's mistake — and never forms W over the ~9,000 names. Every metric is a
-sum over each replicate's distinct training names (a few hundred), read off
-its sorted training set.
+sum over each replicate's distinct training names (a few hundred).
+
+A training set is kept in the order its items were drawn: each write copies
+a uniform training item, so the order carries no information. The numpy
+passes here sort a copy to read the metrics off runs; the compiled passes
+(:mod:`.compiled`, with numba installed) count names without sorting. Both
+give the same values, bit for bit.
 
 Names are kept in a **package order** inside the kernel: each real package
 followed by its mistakes, habitual first. Sorting a replicate's training
@@ -21,11 +26,13 @@ Arrays are ``(R, m)``, replicate-major; the engine sees their ``(m, R)``
 transposes as items.
 
 Results: the same law as :class:`~.kernel.PackageFamily` (which these chains
-ran on until 2026-12-04) and the per-replicate loop, with other draws, so the
-values for a given seed changed; the metrics of a given training set agree
-with the dense ones to float rounding (tested, names' age included). About
-8x faster than the dense kernel, about 50x the loop at 1,000 replicates
-(benchmarks/README.md).
+ran on until 2026-12-04) and the per-replicate loop, with other draws. The
+values for a given seed changed twice on 2026-12-04: when these chains moved
+here, and when training sets stopped being sorted (the writes copy other
+items). The metrics of a given training set agree with the dense kernel's to
+float rounding (tested, names' age included). About 8x faster than the dense
+kernel in numpy, and about 100x the per-replicate loop at 1,000 replicates
+with the compiled passes (benchmarks/README.md).
 """
 
 from __future__ import annotations
