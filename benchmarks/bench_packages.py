@@ -59,7 +59,7 @@ def main() -> None:
                         help="the kernel's numpy passes even where numba is installed")
     args = parser.parse_args()
     if args.numpy:
-        compiled.available = lambda: False
+        os.environ["MODELCOLLAPSE_NUMBA"] = "0"    # read at the first use, below
     repeats = 1 if args.quick else 3
     G = 3 if args.quick else 10
     batched_R, loop_R = (200, 5) if args.quick else (1000, 20)

@@ -41,6 +41,9 @@ and the machine's core count. Figures are medians over ``--repeats`` repeats.
 
 Run ``python benchmarks/bench_polynomial_chain.py`` for the full measurement
 (about two minutes on a two-core machine) or add ``--quick`` for a smoke run.
+Where numba is installed (the ``fast`` extra) the kernel's synthetic
+statistics run compiled, with the same results; ``--numpy`` measures the
+numpy passes instead.
 The last line is ``BENCH polynomial_chain: ratio=… target=1000
 floor_ratio=… floor_target=2``.
 """
@@ -71,6 +74,7 @@ from modelcollapse import (
     Replace,
     cosine_world,
 )
+from modelcollapse.core import compiled
 from modelcollapse.core.results import frame_from_arrays
 
 N_SAMPLES = 30
@@ -79,6 +83,9 @@ NOISE = 0.1
 HEADLINE_R = 10_000
 SPEEDUP_TARGET = 1000
 FLOOR_TARGET = 2
+
+PASSES = "modelcollapse.families.regression.numba_passes"
+"""The kernel's compiled passes (numba, the fast extra); ``--numpy`` runs without them."""
 
 FULL_METRICS = (MSEToTruth(), Coefficients())
 LIGHT_METRICS = (MSEToTruth(),)
@@ -185,7 +192,11 @@ def main() -> None:
                         help="repeats per measurement (default 3, or 1 with --quick)")
     parser.add_argument("--memory-probe", nargs=2, type=int, metavar=("R", "G"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--numpy", action="store_true",
+                        help="the kernel's numpy passes even where numba is installed")
     args = parser.parse_args()
+    if args.numpy:   # read at the first use; the memory probes inherit it
+        os.environ["MODELCOLLAPSE_NUMBA"] = "0"
     if args.memory_probe:
         memory_probe(*args.memory_probe)
         return
@@ -211,7 +222,8 @@ def main() -> None:
     print(f"settings: cosine world, noise={NOISE}, degree {DEGREE}, {N_SAMPLES} samples "
           f"per generation, replace policy")
     print(f"machine: {platform.machine()}, os.cpu_count()={os.cpu_count()}, "
-          f"python {platform.python_version()}, numpy {np.__version__}")
+          f"python {platform.python_version()}, numpy {np.__version__}; kernel passes: "
+          f"{'numpy' if compiled.load(PASSES) is None else 'compiled (numba)'}")
     print(f"repeats: {repeats} (medians reported), interleaved per repeat as "
           f"post loop, then per size: project, project (MSE only), frame only, floor")
     print()

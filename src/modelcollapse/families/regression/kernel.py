@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from modelcollapse.core import compiled
 from modelcollapse.core.batched import POLICIES, BatchedFamily, run_family
 from modelcollapse.core.linalg import cholesky_solve
 from modelcollapse.core.rng import SeedTree
@@ -109,6 +110,10 @@ class PolynomialFamily(BatchedFamily):
         self.residual = float(np.mean((grid_design @ self.projection[:, 0] - truth) ** 2))
         self.grid_gram = grid_design.T @ grid_design / len(truth)
         self.to_monomial = unit_to_monomial_matrix(self.p, *self.domain)
+        # numba's pass where the fast extra is installed (up to a cubic): the same
+        # statistics, bit for bit
+        passes = compiled.load("modelcollapse.families.regression.numba_passes")
+        self.compiled = passes if passes and self.p <= passes.MAX_COEFFICIENTS else None
 
     def real(self, n, rng):  # noqa: D102
         low, high = self.world.domain
@@ -134,8 +139,17 @@ class PolynomialFamily(BatchedFamily):
         return u, y
 
     def synthetic_statistics(self, state, n, inputs, sample):  # noqa: D102
-        u = self._inputs(n, inputs)
-        gram, noise_moments = sufficient_statistics(u, self._noise(n, sample), self.p)
+        if self.compiled is not None:       # one pass over the raw draws; the same sums
+            power_sums, noise_moments = np.empty((2 * self.p - 1, self.R)), np.empty((self.p,
+                                                                                     self.R))
+            self.compiled.noise_statistics(inputs.random((n, self.R)),
+                                           sample.standard_normal((n, self.R)), self.scale,
+                                           self.shift, self.noise, self.p, power_sums,
+                                           noise_moments)
+            gram = power_sums[np.add.outer(np.arange(self.p), np.arange(self.p))]
+        else:
+            u = self._inputs(n, inputs)
+            gram, noise_moments = sufficient_statistics(u, self._noise(n, sample), self.p)
         return gram, np.einsum("ijr,jr->ir", gram, state) + noise_moments
 
     def statistics(self, items):  # noqa: D102

@@ -11,16 +11,16 @@ computed with the same arithmetic as in the numpy passes of :mod:`.sparse`
 first), so a seed gives the same results, bit for bit, with or without numba
 (``pip install 'modelcollapse[fast]'``); the tests run both and compare them.
 
-:func:`available` says whether numba imports; only then is
-:mod:`.numba_passes` imported, so numba stays an optional extra.
+:func:`available` says whether numba is installed; only then is
+:mod:`.numba_passes` imported (:func:`modelcollapse.core.compiled.load`), so
+numba stays an optional extra.
 """
 
 from __future__ import annotations
 
-import functools
-import warnings
-
 import numpy as np
+
+from modelcollapse.core.compiled import load
 
 __all__ = ["MEASURED", "available", "draw", "measure", "write"]
 
@@ -29,35 +29,18 @@ MEASURED = ("invented_name_rate", "invented_names_known", "squattable_names",
 """Columns of :func:`measure`'s output, in order."""
 
 
-@functools.cache
+_PASSES = "modelcollapse.families.code.packages.numba_passes"
+
+
 def available() -> bool:
-    """Whether the compiled passes can run here (numba installed and able to cache them).
-
-    Without numba the kernel runs its numpy passes: the same results, slower.
-    Numba refuses to cache compiled code when neither this package's folder
-    nor the user's cache directory is writable; then a warning says so, and
-    the numpy passes run.
-    """
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    try:
-        _passes()
-    except RuntimeError as error:        # numba: "cannot cache function ...: no locator"
-        warnings.warn(f"the package-name kernel runs its numpy passes (same results, slower): "
-                      f"{error}; set NUMBA_CACHE_DIR to a writable folder to compile them",
-                      RuntimeWarning, stacklevel=2)
-        return False
-    return True
+    """Whether the compiled passes can run here (see :func:`modelcollapse.core.compiled.load`)."""
+    return load(_PASSES) is not None
 
 
-@functools.cache
 def _passes():
-    """The compiled loops (numba must be importable)."""
-    from modelcollapse.families.code.packages import numba_passes
-
-    return numba_passes.write, numba_passes.measure, numba_passes.draw
+    """The compiled loops (``available()`` must be true)."""
+    passes = load(_PASSES)
+    return passes.write, passes.measure, passes.draw
 
 
 def write(order, items: np.ndarray, alive: np.ndarray, pick: np.ndarray, slips: np.ndarray,
