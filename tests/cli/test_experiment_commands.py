@@ -76,3 +76,13 @@ def test_user_mistakes_are_one_line_and_exit_2(experiment, tmp_path, args, messa
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_bad_modelcollapse_numba_is_refused_before_anything_runs(experiment, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setenv("MODELCOLLAPSE_NUMBA", "yes")
+    out = tmp_path / "runs"
+    result = runner.invoke(app, ["run", str(experiment), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "MODELCOLLAPSE_NUMBA='yes': set it to 1" in result.output
+    assert "Traceback" not in result.output and not out.exists()

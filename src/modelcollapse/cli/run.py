@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from modelcollapse.cli.console import SET_HELP, errors, handle_errors, print_notes
+from modelcollapse.core import compiled
 from modelcollapse.core.errors import UsageError
 
 
@@ -44,6 +45,7 @@ def run(
         raise UsageError(f"--dask-local {dask_local} must be at least 1")
     if device is not None and device not in ("cpu", "cuda", "auto"):
         raise UsageError(f"--device {device!r}: choose cpu, cuda or auto")
+    compiled.wanted()   # refuse a bad MODELCOLLAPSE_NUMBA before any worker starts
     overrides = [*(set_ or []), *([f"model.device={device}"] if device else []),
                  *(["keep_weights=true"] if keep_weights else [])]
     notes = []

@@ -21,7 +21,22 @@ from types import ModuleType
 
 from modelcollapse.core.errors import UsageError
 
-__all__ = ["load"]
+__all__ = ["load", "wanted"]
+
+
+def wanted() -> bool:
+    """Whether ``MODELCOLLAPSE_NUMBA`` allows compiled passes (unset or 1: yes; 0: no).
+
+    Raises
+    ------
+    UsageError
+        ``MODELCOLLAPSE_NUMBA`` is set to something other than 0 or 1.
+    """
+    setting = os.environ.get("MODELCOLLAPSE_NUMBA", "1")
+    if setting not in ("0", "1"):
+        raise UsageError(f"MODELCOLLAPSE_NUMBA={setting!r}: set it to 1 (compiled passes where "
+                         f"numba is installed, the default) or 0 (numpy passes only)")
+    return setting == "1"
 
 
 @functools.cache
@@ -43,11 +58,7 @@ def load(module: str) -> ModuleType | None:
     UsageError
         ``MODELCOLLAPSE_NUMBA`` is set to something other than 0 or 1.
     """
-    setting = os.environ.get("MODELCOLLAPSE_NUMBA", "1")
-    if setting not in ("0", "1"):
-        raise UsageError(f"MODELCOLLAPSE_NUMBA={setting!r}: set it to 1 (compiled passes where "
-                         f"numba is installed, the default) or 0 (numpy passes only)")
-    if setting == "0":
+    if not wanted():
         return None
     try:
         import numba  # noqa: F401
