@@ -4,7 +4,8 @@
 places: copying training names into the writes (with the slips), and reading
 every metric off the training sets. In numpy each is a dozen passes over
 10⁵–10⁶ numbers (and a sort); compiled, each is one loop over a replicate's
-names (:mod:`.numba_passes`), about twice as fast overall. The random numbers
+names (:mod:`.numba_passes`), about twice as fast overall; the world's draws
+of generation 1 (an alias table) are compiled too. The random numbers
 are still drawn by numpy, in the same calls and order, and every value is
 computed with the same arithmetic as in the numpy passes of :mod:`.sparse`
 (every figure is an integer sum, or the ten largest units added largest
@@ -27,7 +28,6 @@ __all__ = ["MEASURED", "available", "draw", "measure", "write"]
 MEASURED = ("invented_name_rate", "invented_names_known", "squattable_names",
             "invented_top10_share", "invented_name_age", "real_packages_known")
 """Columns of :func:`measure`'s output, in order."""
-
 
 _PASSES = "modelcollapse.families.code.packages.numba_passes"
 
