@@ -8,7 +8,8 @@ from modelcollapse.core import compiled
 
 
 @pytest.fixture
-def fresh_cache():
+def fresh_cache(monkeypatch):
+    monkeypatch.delenv("MODELCOLLAPSE_NUMBA", raising=False)
     compiled.load.cache_clear()
     yield
     compiled.load.cache_clear()

@@ -14,6 +14,8 @@ per-replicate loop of :mod:`modelcollapse.core.chain`.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -30,7 +32,7 @@ from modelcollapse.families.regression.model import (
 )
 from modelcollapse.families.regression.world import RegressionWorld
 
-__all__ = ["PolynomialFamily", "run_block", "sufficient_statistics",
+__all__ = ["PolynomialFamily", "compiled_pass", "run_block", "sufficient_statistics",
            "supports"]
 
 _METRICS = (MSEToTruth, Coefficients)
@@ -82,6 +84,30 @@ def sufficient_statistics(u: np.ndarray, y: np.ndarray, p: int) -> tuple[np.ndar
     return power_sums[hankel], moments
 
 
+@functools.cache
+def compiled_pass():
+    """Numba's statistics pass (``numba_passes``), where it gives this machine's numpy sums.
+
+    The pass adds each product after rounding it; numpy's ``einsum`` may fuse the
+    multiply and the add on some machines (aarch64's NEON kernels do). So the pass
+    is checked once, on a small draw, against :func:`sufficient_statistics`, and
+    used only if every sum is equal bit for bit; else (or without numba) None,
+    and the numpy path runs.
+    """
+    passes = compiled.load("modelcollapse.families.regression.numba_passes")
+    if passes is None:
+        return None
+    rng = np.random.default_rng(0)
+    uniforms, normals = rng.random((30, 16)), rng.standard_normal((30, 16))
+    p = passes.MAX_COEFFICIENTS
+    power_sums, moments = np.empty((2 * p - 1, 16)), np.empty((p, 16))
+    passes.noise_statistics(uniforms, normals, 2.0, -1.0, 0.1, p, power_sums, moments)
+    gram, expected = sufficient_statistics(uniforms * 2.0 - 1.0, normals * 0.1, p)
+    hankel = np.add.outer(np.arange(p), np.arange(p))
+    same = np.array_equal(power_sums[hankel], gram) and np.array_equal(moments, expected)
+    return passes if same else None
+
+
 class PolynomialFamily(BatchedFamily):
     """Least-squares polynomials of the chain's degree; the state is (p, R) coefficients in u.
 
@@ -111,9 +137,11 @@ class PolynomialFamily(BatchedFamily):
         self.grid_gram = grid_design.T @ grid_design / len(truth)
         self.to_monomial = unit_to_monomial_matrix(self.p, *self.domain)
         # numba's pass where the fast extra is installed (up to a cubic): the same
-        # statistics, bit for bit
-        passes = compiled.load("modelcollapse.families.regression.numba_passes")
-        self.compiled = passes if passes and self.p <= passes.MAX_COEFFICIENTS else None
+        # statistics, bit for bit. numpy sums a one-replicate chunk pairwise instead of
+        # row by row, so such a chunk keeps the numpy path.
+        passes = compiled_pass()
+        self.compiled = (passes if passes and self.p <= passes.MAX_COEFFICIENTS
+                         and n_replicates > 1 else None)
 
     def real(self, n, rng):  # noqa: D102
         low, high = self.world.domain

@@ -5,7 +5,8 @@ places: copying training names into the writes (with the slips), and reading
 every metric off the training sets. In numpy each is a dozen passes over
 10⁵–10⁶ numbers (and a sort); compiled, each is one loop over a replicate's
 names (:mod:`.numba_passes`), about twice as fast overall; the world's draws
-of generation 1 (an alias table) are compiled too. The random numbers
+(an alias table: generation 1, and fresh real names where a policy asks) are
+compiled too. The random numbers
 are still drawn by numpy, in the same calls and order, and every value is
 computed with the same arithmetic as in the numpy passes of :mod:`.sparse`
 (every figure is an integer sum, or the ten largest units added largest

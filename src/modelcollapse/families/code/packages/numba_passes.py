@@ -18,7 +18,7 @@ _TOP = 10
 
 @njit(inline="always")
 def clip(x, low, high):
-    """``min(max(x, low), high)`` for integers, without a branch.
+    """``min(max(x, low), high)`` for int64 values, without a branch.
 
     A sign mask replaces the comparison: about half the slips clip at ``low``,
     at random, and a mispredicted branch costs more than the arithmetic.
@@ -126,7 +126,7 @@ def measure(items, h, invented, package, squattable, habitual, kappa, n_mistakes
             held_names[known] = name
             known += mine
         if track_age:   # read the row in order once, so the lookups below hit the cache
-            for v in range(0, first_seen.shape[1], 64):
+            for v in range(0, first_seen.shape[1], 64 // first_seen.itemsize):
                 warm += first_seen[r, v]
         invented_items = squattables = years = 0
         for i in range(known):                  # the invented names
