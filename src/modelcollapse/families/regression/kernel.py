@@ -80,8 +80,21 @@ def sufficient_statistics(u: np.ndarray, y: np.ndarray, p: int) -> tuple[np.ndar
             power = u * u          # a new array once (no copy of u), then updated in place
         elif k < 2 * p - 2:
             power *= u
-    hankel = np.add.outer(np.arange(p), np.arange(p))
-    return power_sums[hankel], moments
+    return _gram(power_sums), moments
+
+
+def _gram(power_sums: np.ndarray) -> np.ndarray:
+    """The Hankel matrix Σ uⁱ⁺ʲ, (p, p, R), of the power sums Σuᵏ, (2p − 1, R)."""
+    p = (len(power_sums) + 1) // 2
+    return power_sums[np.add.outer(np.arange(p), np.arange(p))]
+
+
+def _compiled_statistics(passes, uniforms, normals, scale, shift, sigma, p):
+    """:func:`sufficient_statistics` of the inputs and noise, from the raw draws in one pass."""
+    power_sums, moments = np.empty((2 * p - 1, uniforms.shape[1])), np.empty((p,
+                                                                              uniforms.shape[1]))
+    passes.noise_statistics(uniforms, normals, scale, shift, sigma, p, power_sums, moments)
+    return _gram(power_sums), moments
 
 
 @functools.cache
@@ -100,11 +113,9 @@ def compiled_pass():
     rng = np.random.default_rng(0)
     uniforms, normals = rng.random((30, 16)), rng.standard_normal((30, 16))
     p = passes.MAX_COEFFICIENTS
-    power_sums, moments = np.empty((2 * p - 1, 16)), np.empty((p, 16))
-    passes.noise_statistics(uniforms, normals, 2.0, -1.0, 0.1, p, power_sums, moments)
-    gram, expected = sufficient_statistics(uniforms * 2.0 - 1.0, normals * 0.1, p)
-    hankel = np.add.outer(np.arange(p), np.arange(p))
-    same = np.array_equal(power_sums[hankel], gram) and np.array_equal(moments, expected)
+    ours = _compiled_statistics(passes, uniforms, normals, 2.0, -1.0, 0.1, p)
+    theirs = sufficient_statistics(uniforms * 2.0 - 1.0, normals * 0.1, p)
+    same = all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True))
     return passes if same else None
 
 
@@ -168,13 +179,9 @@ class PolynomialFamily(BatchedFamily):
 
     def synthetic_statistics(self, state, n, inputs, sample):  # noqa: D102
         if self.compiled is not None:       # one pass over the raw draws; the same sums
-            power_sums, noise_moments = np.empty((2 * self.p - 1, self.R)), np.empty((self.p,
-                                                                                     self.R))
-            self.compiled.noise_statistics(inputs.random((n, self.R)),
-                                           sample.standard_normal((n, self.R)), self.scale,
-                                           self.shift, self.noise, self.p, power_sums,
-                                           noise_moments)
-            gram = power_sums[np.add.outer(np.arange(self.p), np.arange(self.p))]
+            gram, noise_moments = _compiled_statistics(
+                self.compiled, inputs.random((n, self.R)), sample.standard_normal((n, self.R)),
+                self.scale, self.shift, self.noise, self.p)
         else:
             u = self._inputs(n, inputs)
             gram, noise_moments = sufficient_statistics(u, self._noise(n, sample), self.p)

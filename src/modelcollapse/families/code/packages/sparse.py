@@ -50,6 +50,9 @@ __all__ = ["PackageOrder", "Training", "alias_table", "plain_metrics"]
 
 _TOP = 10
 
+_NONE_WITHOUT_SQUATTER = ("squatted_install_rate", "squatted_names", "real_names_rejected")
+"""Metrics that are zero by construction with no squatter and no defence."""
+
 
 def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Walker's alias table of the law ``p`` over its support (Vose's construction).
@@ -199,9 +202,9 @@ class PlainPackageFamily(BatchedFamily):
         self.compiled = compiled.available()     # same values either way, faster with numba
 
     def real(self, n, rng):
-        support, keep, alias = self.real_names
         if self.compiled:
             return (compiled.draw(self.real_names, rng.random((self.R, n)), self.order.dtype).T,)
+        support, keep, alias = self.real_names
         u = rng.random((self.R, n)) * len(support)
         slot = np.minimum(u.astype(np.int64), len(support) - 1)   # should u round up to K
         names = np.where(u - slot < keep[slot], support[slot], alias[slot])
@@ -415,16 +418,15 @@ def plain_metrics(wanted, order: PackageOrder, state: Training, first_seen: np.n
     when the names' age is measured. ``use_compiled`` reads them in
     :func:`.compiled.measure` instead (numba must be installed): the same values.
     """
-    zeros = np.zeros(len(state.alive))
     if use_compiled:
         table = compiled.measure(order, state.items,
                                  first_seen if "invented_name_age" in wanted else None, generation)
-        measured = {name: table[:, column] for column, name in enumerate(compiled.MEASURED)}
-        everything = {name: (lambda v=v: v) for name, v in measured.items()}
-        everything["model_invented_rate"] = everything["invented_name_rate"]
+        found = dict(zip(compiled.MEASURED, table.T, strict=True))
+        found["model_invented_rate"] = found["invented_name_rate"]
+        value = found.__getitem__
     else:
         held = _Summary(order, state)
-        everything = {
+        lazy = {
             "invented_name_rate": lambda: held.invented_mass,
             "model_invented_rate": lambda: held.invented_mass,
             "invented_names_known": lambda: held.known,
@@ -433,7 +435,10 @@ def plain_metrics(wanted, order: PackageOrder, state: Training, first_seen: np.n
             "invented_name_age": lambda: held.age(first_seen, generation),
             "real_packages_known": lambda: np.diff(state.first) - held.known,
         }
-    for name in ("squatted_install_rate", "squatted_names", "real_names_rejected"):
-        everything[name] = lambda: zeros
-    return {metric: np.where(state.alive, np.asarray(everything[metric](), dtype=float), np.nan)
+
+        def value(metric):
+            return lazy[metric]()
+    zeros = np.zeros(len(state.alive))
+    return {metric: np.where(state.alive, np.asarray(zeros if metric in _NONE_WITHOUT_SQUATTER
+                                                     else value(metric), dtype=float), np.nan)
             for metric in wanted}
